@@ -1,0 +1,1 @@
+"""North Star Warehouse: extraction, metric store, quality gate, publishing and review reports."""
