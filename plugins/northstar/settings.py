@@ -78,6 +78,11 @@ class Settings:
         return self.home / "cache"
 
     @property
+    def airflow_home(self) -> Path:
+        """AIRFLOW_HOME for the demo and the tests: airflow.cfg, the SQLite metadata DB, logs."""
+        return self.home / "airflow"
+
+    @property
     def dbt_project_dir(self) -> Path:
         return REPO_ROOT / "dbt_project"
 
@@ -99,6 +104,27 @@ def get_settings() -> Settings:
     """Read NORTHSTAR_HOME on every call, so tests can point it at a temporary directory."""
     home = Path(os.environ.get("NORTHSTAR_HOME", REPO_ROOT / "var")).resolve()
     return Settings(home=home)
+
+
+def runtime_env(settings: Settings | None = None) -> dict[str, str]:
+    """Environment for Airflow, dbt and the tasks they run, derived from NORTHSTAR_HOME.
+
+    Variables the operator already exported win, so a production deployment keeps its own
+    AIRFLOW_HOME, executor and metadata database.
+    """
+    settings = settings or get_settings()
+    defaults = {
+        "NORTHSTAR_HOME": str(settings.home),
+        "AIRFLOW_HOME": str(settings.airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.cache_dir / "cosmos"),
+        # `airflow api-server` and `airflow standalone` listen on loopback unless told otherwise.
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        **PRIVACY_ENV,
+    }
+    return {name: os.environ.get(name, value) for name, value in defaults.items()}
 
 
 def apply_privacy_env() -> None:

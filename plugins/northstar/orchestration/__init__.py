@@ -1,0 +1,1 @@
+"""Airflow-facing building blocks shared by the DAG files: defaults, Cosmos config, task bodies."""
