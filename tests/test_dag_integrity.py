@@ -1,4 +1,4 @@
-"""Every DAG imports cleanly, looks up no connection while parsing, and respects the warehouse pool."""
+"""Every DAG imports cleanly, looks up no connection at parse time and respects the pool."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ def dag_bag(tmp_path_factory):
     def refuse_lookup(*args, **kwargs):
         raise AssertionError(f"connection looked up at DAG parse time: {args!r}")
 
+    secrets_lookup = "airflow.models.Connection.get_connection_from_secrets"
     with (
         mock.patch("airflow.sdk.BaseHook.get_connection", side_effect=refuse_lookup),
-        mock.patch("airflow.models.Connection.get_connection_from_secrets", side_effect=refuse_lookup),
+        mock.patch(secrets_lookup, side_effect=refuse_lookup),
     ):
         return DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from northstar.settings import WAREHOUSE_POOL, get_settings, runtime_env
 
 log = logging.getLogger("northstar")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _tool(name: str) -> str:
@@ -34,7 +35,8 @@ def run_tool(name: str, *args: str, check: bool = True) -> int:
         command += ["--project-dir", project_dir, "--profiles-dir", project_dir]
     completed = subprocess.run(command, env=env, check=False)
     if check and completed.returncode != 0:
-        raise SystemExit(f"`{' '.join([name, *args])}` failed with exit code {completed.returncode}.")
+        shown = " ".join([name, *args])
+        raise SystemExit(f"`{shown}` failed with exit code {completed.returncode}.")
     return completed.returncode
 
 
@@ -103,7 +105,7 @@ def outputs() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     parser = argparse.ArgumentParser(prog="northstar", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="migrate Airflow's database, create the pool, parse dbt")

@@ -1,4 +1,4 @@
-"""Load and validate the metric registry (dbt semantic layer YAML with North Star fields in meta)."""
+"""Load and validate the metric registry: dbt semantic layer YAML with North Star fields in meta."""
 
 from __future__ import annotations
 
@@ -85,9 +85,7 @@ class Registry:
             return self.metrics[metric_id]
         except KeyError:
             known = ", ".join(sorted(self.metrics))
-            raise RegistryError(
-                f"Unknown metric {metric_id!r}. Known metrics: {known}."
-            ) from None
+            raise RegistryError(f"Unknown metric {metric_id!r}. Known metrics: {known}.") from None
 
     def tree_children(self, metric_id: str) -> list[MetricDefinition]:
         """Metrics whose parent is `metric_id`, in registry order."""
@@ -192,7 +190,8 @@ def validate_registry(registry: Registry) -> None:
     north_stars = [m.id for m in metrics.values() if m.is_north_star]
     if len(north_stars) != 1:
         raise RegistryError(
-            f"The registry must mark exactly one metric with 'north_star: true'; found {north_stars}."
+            "The registry must mark exactly one metric with 'north_star: true'; "
+            f"found {north_stars}."
         )
 
     for metric in metrics.values():
@@ -209,7 +208,7 @@ def validate_registry(registry: Registry) -> None:
                 f"{where} names parent {metric.parent!r}, which is not a metric in the registry."
             )
         if metric.metric_type == "simple" and not metric.compute:
-            raise RegistryError(f"{where} is a simple metric without 'compute' (its SQL aggregate).")
+            raise RegistryError(f"{where} is a simple metric without 'compute', its SQL aggregate.")
         if metric.metric_type == "ratio":
             _check_ratio(registry, metric)
         if metric.formula:
