@@ -89,8 +89,8 @@ def outputs() -> None:
         rows = con.execute(
             """
             select v.period_key, v.value, a.target_value, a.status
-            from marts.metric_values as v
-            left join marts.metric_attainment as a
+            from metric_values as v
+            left join metric_attainment as a
                 on a.metric_id = v.metric_id and a.grain = v.grain
                 and a.period_start = v.period_start
             where v.metric_id = ? and v.grain = 'month' and v.dimension_name = 'total'

@@ -1,0 +1,1 @@
+"""Delivery of rendered reports to their recipients: email through Airflow's SMTP connection."""
