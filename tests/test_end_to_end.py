@@ -79,7 +79,7 @@ def published_totals(settings: Settings, grain: str) -> pd.DataFrame:
         return con.execute(
             """
             select metric_id, period_start, value
-            from marts.metric_values
+            from metric_values
             where grain = ? and dimension_name = 'total'
             """,
             [grain],
@@ -123,7 +123,7 @@ def test_rerun_loads_nothing_twice(deployment):
 def test_publish_log_records_each_run(deployment):
     with duckdb.connect(str(deployment.published_path), read_only=True) as con:
         rows = con.execute(
-            "select data_through, gate_status from marts.publish_log order by published_at"
+            "select data_through, gate_status from publish_log order by published_at"
         ).fetchall()
     assert [row[0] for row in rows] == [FIRST_REPLAY_THROUGH] + [SECOND_REPLAY_THROUGH] * 2
     assert all(status.startswith("passed") for _, status in rows)
