@@ -70,5 +70,6 @@ with DAG(
     dbt_build = DbtTaskGroup(group_id="dbt_build", **dbt_task_group_kwargs())
 
     loads = load.expand(batch=extract.expand(source=list(SOURCES)))
-    validate_metric_registry() >> loads >> dbt_build
-    dbt_build >> publish(quality_gate())
+    gate = quality_gate()
+    validate_metric_registry() >> loads >> dbt_build >> gate
+    publish(gate)
