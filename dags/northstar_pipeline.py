@@ -69,7 +69,9 @@ with DAG(
 
     dbt_build = DbtTaskGroup(group_id="dbt_build", **dbt_task_group_kwargs())
 
-    loads = load.expand(batch=extract.expand(source=list(SOURCES)))
+    extracts = extract.expand(source=list(SOURCES))
+    loads = load.expand(batch=extracts)
     gate = quality_gate()
-    validate_metric_registry() >> loads >> dbt_build >> gate
+    validate_metric_registry() >> extracts
+    loads >> dbt_build >> gate
     publish(gate)

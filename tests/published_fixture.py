@@ -1,21 +1,26 @@
 """A hand-built published marts file (marts.duckdb) for the report and delivery tests.
 
-Three months, October to December 2017, of every metric in the real registry. The values obey
-the metric tree, so they read like real data:
+Months October to December 2017 (and December 2016) of every metric in the real registry, the
+ISO weeks 2017-W40 to W52, and the quarters 2017-Q3 and Q4. The values obey the metric tree:
     active_households    = new_households + returning_households     (2,600 = 400 + 2,200)
     returning_households = campaign_returning + organic_returning     (2,200 = 900 + 1,300)
     repeat_households    = active_households * repeat_rate            (1,196 = 2,600 * 0.46)
+Regions, stores and income bands partition the households (each shops in one store), so their
+rows add up to the totals; departments overlap, as in real data.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
+DEC_2016 = date(2016, 12, 1)
 OCT, NOV, DEC = date(2017, 10, 1), date(2017, 11, 1), date(2017, 12, 1)
 MONTH_ENDS = {OCT: date(2017, 10, 31), NOV: date(2017, 11, 30), DEC: date(2017, 12, 31)}
+Q3, Q4, Q4_2016 = date(2017, 7, 1), date(2017, 10, 1), date(2016, 10, 1)
+W51, W52 = date(2017, 12, 18), date(2017, 12, 25)
 
 # metric_id: (October, November, December) month totals.
 VALUES = {
@@ -27,6 +32,45 @@ VALUES = {
     "campaign_returning_households": (800, 860, 900),
     "organic_returning_households": (1220, 1220, 1300),
     "sales_value": (240000.0, 251500.25, 262345.6),
+}
+# December 2016, for the change against the same month last year: 1,196 - 1,104 = +92 (+8.3%).
+DEC_2016_VALUES = {"repeat_households": 1104, "active_households": 2400, "repeat_rate": 0.46}
+
+# Per region, (November, December) of new, campaign-reached and organic returning households and
+# repeat households; active and returning follow from the tree. They add up to the totals, e.g.
+# repeat 380 + 340 + 265 + 165 = 1,150 and 450 + 330 + 262 + 154 = 1,196. North grows by 70,
+# the others shrink by 10, 3 and 11: +46 in all.
+REGIONS = {
+    "North": {"new": (125, 130), "campaign": (300, 330), "organic": (385, 440), "repeat": (380, 450)},
+    "South": {"new": (115, 110), "campaign": (245, 250), "organic": (380, 390), "repeat": (340, 330)},
+    "East": {"new": (100, 90), "campaign": (185, 190), "organic": (285, 290), "repeat": (265, 262)},
+    "West": {"new": (80, 70), "campaign": (130, 130), "organic": (170, 180), "repeat": (165, 154)},
+}
+# store_id: (region, (Nov, Dec) repeat households, (Nov, Dec) active households); per region
+# they add up to the region's rows (North: 230 + 150 = 380, 270 + 180 = 450).
+STORES = {
+    "101": ("North", (230, 270), (500, 540)),
+    "102": ("North", (150, 180), (310, 360)),
+    "201": ("South", (200, 190), (440, 450)),
+    "202": ("South", (140, 140), (300, 300)),
+    "301": ("East", (150, 147), (320, 320)),
+    "302": ("East", (115, 115), (250, 250)),
+    "401": ("West", (100, 90), (230, 230)),
+    "402": ("West", (65, 64), (150, 150)),
+}
+# Income band: ((Nov, Dec) repeat households, (Nov, Dec) active households); they partition the
+# households: 380 + 470 + 300 = 1,150 and 430 + 480 + 286 = 1,196.
+INCOME_BANDS = {
+    "Under 35K": ((380, 430), (900, 1000)),
+    "35-74K": ((470, 480), (1000, 1000)),
+    "75K+": ((300, 286), (600, 600)),
+}
+# Department: (Nov, Dec) repeat households. The name with markup checks HTML escaping.
+DEPARTMENTS = {
+    "GROCERY": (900, 950),
+    "PRODUCE": (500, 520),
+    "MEAT": (300, 290),
+    "DELI <b>&</b> CO": (40, 52),
 }
 
 # December targets and the status the contract's rule gives (>= 1.0 on track, >= 0.95 at risk):
@@ -50,7 +94,34 @@ DECEMBER_TARGETS = {
 # Earlier north star targets: October 1,080 / 1,100 = 0.98 at risk, November 1,150 / 1,150 = 1.0.
 EARLIER_NORTH_STAR_TARGETS = {OCT: (1100, "at_risk"), NOV: (1150, "on_track")}
 
+# Weeks: the north star from 2017-W40 to W52. W52 (560) is far above the 12 weeks before it
+# (median 508, MAD floored at 1% of it, 5.08): z = 0.6745 * 52 / 5.08 = 6.9 > 3.5, an anomaly.
+WEEK_NORTH_STAR = (500, 505, 498, 510, 502, 507, 512, 503, 509, 515, 511, 520, 560)
+W40 = date(2017, 10, 2)
+# W51 and W52 of the other tree metrics: 1,300 = 200 + 1,100 and 1,350 = 210 + 1,140.
+WEEK_TREE = {
+    "active_households": (1300, 1350),
+    "repeat_rate": (520 / 1300, 560 / 1350),
+    "new_households": (200, 210),
+    "returning_households": (1100, 1140),
+    "campaign_returning_households": (400, 420),
+    "organic_returning_households": (700, 720),
+}
+# Quarters (Q3, Q4 2017): 1,900 = 4,000 * 0.475 and 2,050 = 4,100 * 0.5; Q4 2016 had 1,980.
+QUARTERS = {
+    "repeat_households": (1900, 2050),
+    "active_households": (4000, 4100),
+    "repeat_rate": (0.475, 0.5),
+    "new_households": (800, 700),
+    "returning_households": (3200, 3400),
+    "campaign_returning_households": (1200, 1300),
+    "organic_returning_households": (2000, 2100),
+}
+# Q4 targets: 2,050 / 2,000 = 1.025 on track; 4,100 / 4,200 = 0.976 at risk.
+Q4_TARGETS = {"repeat_households": (2000, "on_track"), "active_households": (4200, "at_risk")}
+
 RUN_ID = "publish__2018-01-01T02:00:00"
+PUBLISHED_AT = datetime(2018, 1, 1, 2, 30)
 FAILING_WARNING = "expect_column_values_to_not_be_null"
 
 SCHEMA = """
@@ -61,6 +132,7 @@ create table metric_values (
 create table metric_attainment (
     metric_id varchar, grain varchar, period_start date, period_key varchar, value double,
     target_value double, attainment double, status varchar);
+create table dim_store (store_id bigint, region varchar);
 create table dq_results (
     run_id varchar, checked_at timestamp, suite varchar, expectation varchar,
     column_name varchar, severity varchar, success boolean, observed varchar, details varchar);
@@ -73,40 +145,110 @@ def write_published_marts(
     path: Path,
     failing_warning: str = FAILING_WARNING,
     data_through: date = MONTH_ENDS[DEC],
+    gate_status: str = "passed",
 ) -> None:
-    """Write the fixture to `path`, with `failing_warning` as the one failed warning's name."""
+    """Write the fixture to `path`; the latest publish has `data_through` and `gate_status`."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
         con.execute(SCHEMA)
-        _insert_values(con)
+        rows = _month_rows() + _dimension_rows() + _week_rows() + _quarter_rows()
+        con.executemany("insert into metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         _insert_attainment(con)
-        _insert_quality(con, failing_warning, data_through)
+        con.executemany(
+            "insert into dim_store values (?, ?)",
+            [(int(store), region) for store, (region, _, _) in STORES.items()],
+        )
+        _insert_quality(con, failing_warning, data_through, gate_status)
     finally:
         con.close()
 
 
-def _insert_values(con) -> None:
+def _row(metric_id, grain, start, end, key, dimension, segment, value, num=None, den=None):
+    return (metric_id, grain, start, end, key, dimension, segment, value, num, den)
+
+
+def _month(start: date) -> tuple[date, date, str]:
+    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return start, end, f"{start:%Y-%m}"
+
+
+def _month_rows() -> list[tuple]:
     rows = []
     for metric_id, values in VALUES.items():
         for month, value in zip((OCT, NOV, DEC), values, strict=True):
-            key = f"{month:%Y-%m}"
-            rows.append((metric_id, "month", month, MONTH_ENDS[month], key, "total", "all", value))
-    # Rows the report must not pick: a store cut and a week of the north star.
-    rows.append(("repeat_households", "month", DEC, MONTH_ENDS[DEC], "2017-12", "store", "367", 55))
-    rows.append(
-        (
-            "repeat_households",
-            "week",
-            date(2017, 12, 4),
-            date(2017, 12, 10),
-            "2017-W49",
-            "total",
-            "all",
-            310,
-        )
-    )
-    con.executemany("insert into metric_values values (?, ?, ?, ?, ?, ?, ?, ?, null, null)", rows)
+            rows.append(_row(metric_id, "month", *_month(month), "total", "all", value))
+    for metric_id, value in DEC_2016_VALUES.items():
+        rows.append(_row(metric_id, "month", *_month(DEC_2016), "total", "all", value))
+    return rows
+
+
+def _tree_values(new, campaign, organic, repeat) -> dict[str, tuple]:
+    returning = campaign + organic
+    active = new + returning
+    return {
+        "new_households": (new,),
+        "campaign_returning_households": (campaign,),
+        "organic_returning_households": (organic,),
+        "returning_households": (returning,),
+        "active_households": (active,),
+        "repeat_households": (repeat,),
+        "repeat_rate": (repeat / active, repeat, active),
+    }
+
+
+def _dimension_rows() -> list[tuple]:
+    rows = []
+    for index, month in enumerate((NOV, DEC)):
+        period = _month(month)
+        for region, parts in REGIONS.items():
+            values = _tree_values(*(parts[name][index] for name in parts))
+            for metric_id, value in values.items():
+                rows.append(_row(metric_id, "month", *period, "region", region, *value))
+        for store, (_, repeat, active) in STORES.items():
+            rows.append(_row("repeat_households", "month", *period, "store", store, repeat[index]))
+            rows.append(_row("active_households", "month", *period, "store", store, active[index]))
+        for band, (repeat, active) in INCOME_BANDS.items():
+            r, a = repeat[index], active[index]
+            rows.append(_row("repeat_households", "month", *period, "income_band", band, r))
+            rows.append(_row("active_households", "month", *period, "income_band", band, a))
+            rows.append(_row("repeat_rate", "month", *period, "income_band", band, r / a, r, a))
+        for department, repeat in DEPARTMENTS.items():
+            value = repeat[index]
+            rows.append(_row("repeat_households", "month", *period, "department", department, value))
+    return rows
+
+
+def _week(start: date) -> tuple[date, date, str]:
+    year, week, _ = start.isocalendar()
+    return start, start + timedelta(days=6), f"{year}-W{week:02d}"
+
+
+def _week_rows() -> list[tuple]:
+    rows = []
+    for offset, value in enumerate(WEEK_NORTH_STAR):
+        week = _week(W40 + timedelta(weeks=offset))
+        rows.append(_row("repeat_households", "week", *week, "total", "all", value))
+    for metric_id, values in WEEK_TREE.items():
+        for start, value in zip((W51, W52), values, strict=True):
+            rows.append(_row(metric_id, "week", *_week(start), "total", "all", value))
+    rows.append(_row("repeat_households", "week", *_week(date(2016, 12, 26)), "total", "all", 500))
+    return rows
+
+
+def _quarter(start: date) -> tuple[date, date, str]:
+    end = date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1) - timedelta(days=1)
+    return start, end, f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def _quarter_rows() -> list[tuple]:
+    rows = []
+    for metric_id, values in QUARTERS.items():
+        for start, value in zip((Q3, Q4), values, strict=True):
+            rows.append(_row(metric_id, "quarter", *_quarter(start), "total", "all", value))
+    rows.append(_row("repeat_households", "quarter", *_quarter(Q4_2016), "total", "all", 1980))
+    return rows
 
 
 def _insert_attainment(con) -> None:
@@ -120,16 +262,19 @@ def _insert_attainment(con) -> None:
         rows.append(
             ("repeat_households", "month", month, key, value, target, value / target, status)
         )
+    for metric_id, (target, status) in Q4_TARGETS.items():
+        value = QUARTERS[metric_id][1]
+        rows.append((metric_id, "quarter", Q4, "2017-Q4", value, target, value / target, status))
     con.executemany("insert into metric_attainment values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _insert_quality(con, failing_warning: str, data_through: date) -> None:
+def _insert_quality(con, failing_warning: str, data_through: date, gate_status: str) -> None:
     earlier_run = "publish__2017-12-01T02:00:00"
     con.executemany(
         "insert into publish_log values (?, ?, ?, ?)",
         [
             (earlier_run, datetime(2017, 12, 1, 2, 30), date(2017, 11, 30), "failed"),
-            (RUN_ID, datetime(2018, 1, 1, 2, 30), data_through, "passed"),
+            (RUN_ID, PUBLISHED_AT, data_through, gate_status),
         ],
     )
     checked_at = datetime(2018, 1, 1, 2, 20)
@@ -138,39 +283,11 @@ def _insert_quality(con, failing_warning: str, data_through: date) -> None:
     rows = [
         (RUN_ID, "metric_values", "expect_column_values_to_not_be_null", "value", "critical", True),
         (RUN_ID, "metric_values", "expect_compound_columns_to_be_unique", None, "critical", True),
-        (
-            RUN_ID,
-            "metric_tree_checks",
-            "expect_column_values_to_be_in_set",
-            "holds",
-            "critical",
-            True,
-        ),
-        (
-            RUN_ID,
-            "fct_baskets",
-            "expect_column_values_to_be_between",
-            "sales_value",
-            "warning",
-            True,
-        ),
+        (RUN_ID, "metric_tree_checks", "expect_column_values_to_be_in_set", "holds", "critical", True),
+        (RUN_ID, "fct_baskets", "expect_column_values_to_be_between", "sales_value", "warning", True),
         (RUN_ID, "dim_household", failing_warning, "member_since", "warning", False),
-        (
-            earlier_run,
-            "metric_values",
-            "expect_table_row_count_to_be_between",
-            None,
-            "critical",
-            False,
-        ),
-        (
-            earlier_run,
-            "dim_household",
-            "expect_column_values_to_be_unique",
-            "household_id",
-            "warning",
-            False,
-        ),
+        (earlier_run, "metric_values", "expect_table_row_count_to_be_between", None, "critical", False),
+        (earlier_run, "dim_household", "expect_column_values_to_be_unique", "household_id", "warning", False),
     ]
     con.executemany(
         "insert into dq_results values (?, ?, ?, ?, ?, ?, ?, null, null)",

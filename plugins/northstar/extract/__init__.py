@@ -31,12 +31,19 @@ __all__ = ["SOURCES", "extract_source", "load_source"]
 
 
 def extract_source(
-    source: str, interval_end: dt.datetime, run_id: str, settings: Settings | None = None
+    source: str,
+    interval_end: dt.datetime,
+    run_id: str,
+    settings: Settings | None = None,
+    interval_start: dt.datetime | None = None,
 ) -> dict:
-    """Write a landing batch of the rows of `source` with cursor < interval_end not yet loaded."""
+    """Write a landing batch of the rows of `source` with cursor < interval_end not yet loaded.
+
+    `interval_start` below the committed watermark re-reads an old interval (a backfill).
+    """
     from northstar.extract.extraction import extract_source as extract
 
-    return extract(source, interval_end, run_id, settings)
+    return extract(source, interval_end, run_id, settings, interval_start)
 
 
 def load_source(source: str, run_id: str, settings: Settings | None = None) -> dict:

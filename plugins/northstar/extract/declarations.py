@@ -1,25 +1,43 @@
-"""Declarations of the source systems that extraction reads: kind, location, tables, keys.
+"""Declarations of the source systems that extraction reads: kind, connection, tables, keys.
 
-Adding a table to an existing source is a change here only: extraction and load read the
-columns, primary key and cursor from these declarations and create the raw tables from them.
-Column types are DuckDB types, the types of the raw layer.
+Each source is declared once, for both settings (see `northstar.extract.connections`): the
+embedded kind reads files under the sources dir, the server kind reads through the Airflow
+connection `conn_id`. Adding a table to an existing source is a change here only: extraction
+and load read the columns, primary key, cursor, look-back, deletion detection and personal-data
+columns from these declarations and create the raw tables from them. Column types are DuckDB
+types, the types of the raw layer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
 SourceKind = Literal["sqlite", "csv", "json"]
+ServerKind = Literal["postgres", "mysql", "rest", "csv"]
+PiiMethod = Literal["hash", "mask_email", "mask_phone"]
+DeleteDetection = Literal["keys"]
+
+# Rows that a source commits late, stamped with a cursor value below the committed watermark,
+# are read again when they fall inside the look-back. CRM edits are saved by a nightly batch,
+# so a day's rows can appear up to two days later; POS terminals that lost their network
+# upload their baskets by the next day; marketing re-sends a corrected delivery the next day.
+CRM_LOOKBACK = dt.timedelta(days=2)
+POS_LOOKBACK = dt.timedelta(days=1)
+MARKETING_LOOKBACK = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class TableDeclaration:
     """One source table and its raw-layer twin.
 
-    `location` is the SQLite table, the CSV file or the JSON entity folder, relative to the
-    source location. `cursor` is the column (SQLite) that orders changes; CSV snapshots use the
-    file's content hash and JSON deliveries the delivery date instead, so they declare None.
+    `location` is the database table, the CSV file or the marketing entity (JSON folder or API
+    endpoint). `cursor` is the column that orders changes. CSV snapshots use the file's content
+    hash and marketing entities the delivery date (`updated_at` in the API) instead, so they
+    declare None. `lookback` widens each incremental read below the watermark. `deletes="keys"`
+    compares all source keys with the raw table on every extraction, which suits small tables.
+    `pii` maps personal-data columns to the mask applied before any row is written to disk.
     """
 
     name: str
@@ -27,6 +45,9 @@ class TableDeclaration:
     primary_key: tuple[str, ...]
     location: str
     cursor: str | None = None
+    lookback: dt.timedelta = dt.timedelta(0)
+    deletes: DeleteDetection | None = None
+    pii: tuple[tuple[str, PiiMethod], ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -35,13 +56,25 @@ class TableDeclaration:
 
 @dataclass(frozen=True)
 class SourceDeclaration:
-    """One source system: its kind, where it lives under the sources dir and its raw schema."""
+    """One source system: its kinds, its location or connection and its raw schema.
+
+    `kind` and `location` (under the sources dir) apply in the embedded setting, `server_kind`
+    and the Airflow connection `conn_id` in the servers setting.
+    """
 
     name: str
     kind: SourceKind
     location: str
     raw_schema: str
     tables: tuple[TableDeclaration, ...]
+    server_kind: ServerKind
+    conn_id: str
+
+    def table(self, name: str) -> TableDeclaration:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise ValueError(f"source {self.name} declares no table {name!r}")
 
 
 DEMOGRAPHIC_ATTRIBUTES = (
@@ -52,6 +85,15 @@ DEMOGRAPHIC_ATTRIBUTES = (
     "household_size",
     "household_comp",
     "kids_count",
+)
+
+# Contact details of the CRM households. Names and street addresses are hashed, so analysts can
+# still count distinct values; email and phone keep their shape for support lookups.
+HOUSEHOLD_PII: tuple[tuple[str, PiiMethod], ...] = (
+    ("full_name", "hash"),
+    ("email", "mask_email"),
+    ("phone", "mask_phone"),
+    ("street_address", "hash"),
 )
 
 CRM = SourceDeclaration(
@@ -66,10 +108,14 @@ CRM = SourceDeclaration(
                 ("household_id", "BIGINT"),
                 ("member_since", "TIMESTAMP"),
                 ("updated_at", "TIMESTAMP"),
+                *((column, "VARCHAR") for column, _ in HOUSEHOLD_PII),
             ),
             primary_key=("household_id",),
             location="households",
             cursor="updated_at",
+            lookback=CRM_LOOKBACK,
+            deletes="keys",
+            pii=HOUSEHOLD_PII,
         ),
         TableDeclaration(
             name="demographics",
@@ -81,8 +127,12 @@ CRM = SourceDeclaration(
             primary_key=("household_id",),
             location="demographics",
             cursor="updated_at",
+            lookback=CRM_LOOKBACK,
+            deletes="keys",
         ),
     ),
+    server_kind="postgres",
+    conn_id="northstar_crm",
 )
 
 POS = SourceDeclaration(
@@ -109,8 +159,11 @@ POS = SourceDeclaration(
             primary_key=("basket_id", "product_id"),
             location="transactions",
             cursor="transaction_timestamp",
+            lookback=POS_LOOKBACK,
         ),
     ),
+    server_kind="mysql",
+    conn_id="northstar_pos",
 )
 
 CATALOG = SourceDeclaration(
@@ -132,8 +185,11 @@ CATALOG = SourceDeclaration(
             ),
             primary_key=("product_id",),
             location="products.csv",
+            deletes="keys",
         ),
     ),
+    server_kind="csv",
+    conn_id="northstar_catalog",
 )
 
 MARKETING = SourceDeclaration(
@@ -152,12 +208,14 @@ MARKETING = SourceDeclaration(
             ),
             primary_key=("campaign_id",),
             location="campaigns",
+            lookback=MARKETING_LOOKBACK,
         ),
         TableDeclaration(
             name="campaign_households",
             columns=(("campaign_id", "BIGINT"), ("household_id", "BIGINT")),
             primary_key=("campaign_id", "household_id"),
             location="campaign_households",
+            lookback=MARKETING_LOOKBACK,
         ),
         TableDeclaration(
             name="coupons",
@@ -165,6 +223,7 @@ MARKETING = SourceDeclaration(
             # The export repeats some rows exactly; the key keeps one of each in the raw layer.
             primary_key=("coupon_upc", "product_id", "campaign_id"),
             location="coupons",
+            lookback=MARKETING_LOOKBACK,
         ),
         TableDeclaration(
             name="coupon_redemptions",
@@ -176,8 +235,11 @@ MARKETING = SourceDeclaration(
             ),
             primary_key=("household_id", "coupon_upc", "campaign_id", "redemption_date"),
             location="coupon_redemptions",
+            lookback=MARKETING_LOOKBACK,
         ),
     ),
+    server_kind="rest",
+    conn_id="northstar_marketing_api",
 )
 
 SOURCE_DECLARATIONS: dict[str, SourceDeclaration] = {

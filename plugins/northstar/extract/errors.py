@@ -19,6 +19,18 @@ class MalformedDeliveryError(ExtractionError):
     """A source file exists but cannot be parsed (invalid JSON, CSV or values)."""
 
 
+class SchemaDriftError(SourceSchemaError):
+    """A declared or already loaded column was dropped, renamed or changed its type."""
+
+
+class SourceUnavailableError(ExtractionError):
+    """A source server rejected or timed out every connection attempt."""
+
+
+class SourceConfigError(ExtractionError):
+    """A source connection, setting or masking key is missing or invalid."""
+
+
 class LandingBatchError(ExtractionError):
     """A landing batch is missing, incomplete or was extracted from an outdated watermark."""
 

@@ -3,19 +3,22 @@
 Rows are merged by primary key (INSERT OR REPLACE), so loading rows that are already in the
 warehouse changes nothing. Watermarks advance and the batch is marked loaded only after the
 transaction commits. A crash before that leaves both untouched, so the next extraction starts
-from the same watermark and no row is lost.
+from the same watermark and no row is lost; a crash after the commit but before the watermark
+moves makes the next run read those rows again, and the merge absorbs them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
+import time
 from pathlib import Path
 
-from northstar.extract.declarations import SourceDeclaration, TableDeclaration, get_source
+from northstar.extract.audit import flush_pending, insert_audit, utc_now
+from northstar.extract.declarations import SourceDeclaration, get_source
 from northstar.extract.errors import LandingBatchError
 from northstar.extract.extraction import MANIFEST_FILE, batch_dir
+from northstar.extract.merge import ensure_raw_table, mark_deleted, merge_batch, reconcile_raw_table
 from northstar.extract.state import commit_watermarks, read_watermarks
 from northstar.settings import Settings, get_settings
 from northstar.sources.files import write_json_atomic
@@ -39,9 +42,10 @@ create table if not exists raw_meta.load_log (
 def load_source(source: str, run_id: str, settings: Settings | None = None) -> dict:
     """Load the landing batch of `source` for `run_id` into its raw schema.
 
-    Returns a summary with status ("loaded" or "already_loaded") and rows merged per table.
-    Raises LandingBatchError when the batch is missing or was extracted from a watermark that
-    another load has since moved.
+    Returns a summary with status ("loaded" or "already_loaded"), the rows new or changed per
+    table, rows marked deleted and new columns. Raises LandingBatchError when the batch is
+    missing or was extracted from a watermark that another load has since moved, and
+    SchemaDriftError when a loaded column was dropped or retyped; either failure is audited.
     """
     import duckdb
 
@@ -55,43 +59,136 @@ def load_source(source: str, run_id: str, settings: Settings | None = None) -> d
     _check_batch(declaration, manifest, folder, read_watermarks(settings, source))
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    merged: dict[str, int] = {}
+    loaded_at = utc_now()
+    began = time.monotonic()
     connection = duckdb.connect(str(settings.warehouse_path))
     try:
-        connection.execute("begin transaction")
-        connection.execute(LOAD_LOG_DDL)
-        for table in declaration.tables:
-            entry = manifest["tables"][table.name]
-            _ensure_raw_table(connection, declaration, table)
-            merged[table.name] = _merge(connection, declaration, table, folder / entry["file"])
-            connection.execute(
-                "insert into raw_meta.load_log values (?, ?, ?, ?, ?, ?, 'loaded')",
-                [run_id, source, table.name, merged[table.name], entry["to_watermark"], loaded_at],
-            )
-            log.info(
-                "load %s.%s run %s: %d rows merged, watermark %s",
-                source,
-                table.name,
-                run_id,
-                merged[table.name],
-                entry["to_watermark"],
-            )
-        connection.execute("commit")
-    except Exception:
-        log.exception("load %s run %s failed: transaction rolled back", source, run_id)
-        connection.execute("rollback")
-        raise
+        try:
+            connection.execute("begin transaction")
+            results = _load_tables(connection, declaration, manifest, folder, loaded_at, began)
+            flushed = flush_pending(connection, settings)
+            connection.execute("commit")
+        except Exception as error:
+            connection.execute("rollback")
+            log.exception("load %s run %s failed: transaction rolled back", source, run_id)
+            _audit_failure(connection, declaration, manifest, error, began)
+            raise
     finally:
         connection.close()
+    for path in flushed:
+        path.unlink(missing_ok=True)
 
     watermarks = {name: entry["to_watermark"] for name, entry in manifest["tables"].items()}
     commit_watermarks(settings, source, watermarks, run_id)
     manifest["status"] = "loaded"
     manifest["loaded_at"] = loaded_at.isoformat()
     write_json_atomic(folder / MANIFEST_FILE, manifest)
-    log.info("load %s run %s finished: %d rows", source, run_id, sum(merged.values()))
-    return {"source": source, "run_id": run_id, "status": "loaded", "tables": merged}
+    changed = {name: result["rows_changed"] for name, result in results.items()}
+    log.info(
+        "load %s run %s finished: %d rows new or changed", source, run_id, sum(changed.values())
+    )
+    return {
+        "source": source,
+        "run_id": run_id,
+        "status": "loaded",
+        "tables": changed,
+        "deleted": {name: result["rows_deleted"] for name, result in results.items()},
+        "new_columns": {
+            name: result["new_columns"] for name, result in results.items() if result["new_columns"]
+        },
+    }
+
+
+def _load_tables(connection, declaration, manifest, folder, loaded_at, began) -> dict:
+    connection.execute(LOAD_LOG_DDL)
+    results = {}
+    for table in declaration.tables:
+        entry = manifest["tables"][table.name]
+        ensure_raw_table(connection, declaration, table)
+        path = folder / entry["file"]
+        added = reconcile_raw_table(connection, declaration, table, path)
+        changed = merge_batch(connection, declaration, table, path)
+        deleted = 0
+        if entry.get("keys_file"):
+            keys_path = folder / entry["keys_file"]
+            deleted = mark_deleted(connection, declaration, table, keys_path, loaded_at)
+        new_columns = {**entry.get("new_columns", {}), **added}
+        results[table.name] = {
+            "rows_changed": changed,
+            "rows_deleted": deleted,
+            "new_columns": new_columns,
+        }
+        connection.execute(
+            "insert into raw_meta.load_log values (?, ?, ?, ?, ?, ?, 'loaded')",
+            [
+                manifest["run_id"],
+                declaration.name,
+                table.name,
+                changed,
+                entry["to_watermark"],
+                loaded_at,
+            ],
+        )
+        insert_audit(
+            connection,
+            [
+                _audit_entry(manifest, entry, table.name, "loaded", began)
+                | {"rows_changed": changed, "rows_deleted": deleted, "new_columns": new_columns}
+            ],
+        )
+        log.info(
+            "load %s.%s run %s: %d rows new or changed, %d marked deleted, watermark %s, "
+            "new columns %s",
+            declaration.name,
+            table.name,
+            manifest["run_id"],
+            changed,
+            deleted,
+            entry["to_watermark"],
+            new_columns or "none",
+        )
+    return results
+
+
+def _audit_entry(manifest: dict, entry: dict, table: str, status: str, began: float) -> dict:
+    return {
+        "run_id": manifest["run_id"],
+        "batch_id": manifest["batch_id"],
+        "source": manifest["source"],
+        "table_name": table,
+        "phase": "load",
+        "status": status,
+        "interval_start": _timestamp(manifest.get("interval_start")),
+        "interval_end": _timestamp(manifest["interval_end"]),
+        "rows_extracted": entry["rows"],
+        "bytes": entry.get("bytes"),
+        "extract_seconds": manifest.get("extract_seconds"),
+        "load_seconds": time.monotonic() - began,
+        "watermark_from": entry["from_watermark"],
+        "watermark_to": entry["to_watermark"],
+    }
+
+
+def _timestamp(text: str | None):
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _audit_failure(connection, declaration, manifest, error, began) -> None:
+    """Record a failed load after the rollback, in a transaction of its own."""
+    entries = [
+        _audit_entry(manifest, entry, name, "failed", began)
+        | {"error": f"{type(error).__name__}: {error}"}
+        for name, entry in manifest["tables"].items()
+    ]
+    try:
+        insert_audit(connection, entries)
+    except Exception:
+        # The original error matters more; the task log has both.
+        log.exception(
+            "load %s run %s: audit of the failure failed", declaration.name, manifest["run_id"]
+        )
 
 
 def _read_manifest(folder: Path, source: str, run_id: str) -> dict:
@@ -126,34 +223,3 @@ def _check_batch(
                 f"of {declaration.name}.{table.name}, but the committed watermark is now "
                 f"{committed.get(table.name)!r}; run extract_source again for this run"
             )
-
-
-def _ensure_raw_table(connection, declaration: SourceDeclaration, table: TableDeclaration) -> None:
-    columns = ",\n    ".join(f"{name} {kind}" for name, kind in table.columns)
-    connection.execute(f"create schema if not exists {declaration.raw_schema}")
-    connection.execute(
-        f"create table if not exists {declaration.raw_schema}.{table.name} (\n    {columns},\n"
-        f"    primary key ({', '.join(table.primary_key)})\n)"
-    )
-
-
-def _merge(connection, declaration: SourceDeclaration, table: TableDeclaration, path: Path) -> int:
-    """Insert or replace the batch rows by primary key; returns the number of distinct keys.
-
-    Duplicate keys inside one batch are reduced to one row first, because one statement may not
-    touch a key twice: the latest cursor value wins, and exact duplicates are interchangeable.
-    """
-    target = f"{declaration.raw_schema}.{table.name}"
-    columns = ", ".join(table.column_names)
-    casts = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in table.columns)
-    order = f"order by {table.cursor} desc" if table.cursor else ""
-    source_path = str(path).replace("'", "''")
-    statement = f"""
-        insert or replace into {target} ({columns})
-        select {columns} from (
-            select {casts} from read_parquet('{source_path}')
-        )
-        qualify row_number() over (partition by {", ".join(table.primary_key)} {order}) = 1
-    """
-    result = connection.execute(statement).fetchone()
-    return int(result[0]) if result else 0

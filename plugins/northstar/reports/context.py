@@ -1,4 +1,4 @@
-"""Turn the published numbers into what the monthly review shows: template context and figures."""
+"""Format the figures of a review for one language: the context the templates show."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import logging
 from northstar.metrics.registry import MetricDefinition, Registry
 from northstar.reports import formatting
 from northstar.reports.chart import CHART_WIDTH_PX
-from northstar.reports.data import MetricMonth, MonthlyData, month_end
-from northstar.reports.messages import GATE_STATUS_KEYS, MESSAGES
+from northstar.reports.explain import explain
+from northstar.reports.messages import CADENCE_WORDS, GATE_STATUS_KEYS, MESSAGES, REGION_NAMES_ZH
+from northstar.reports.periods import Period
+from northstar.reports.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -33,83 +35,99 @@ def expected_status(attainment: float) -> str:
     return "off_track"
 
 
-def check_status_rule(data: MonthlyData) -> None:
-    for row in data.current.values():
-        if row.attainment is None or row.status is None:
+def check_status_rule(figures: dict) -> None:
+    for row in [figures["north_star"], *figures["inputs"]]:
+        if row["attainment"] is None or row["status"] is None:
             continue
-        expected = expected_status(row.attainment)
-        if row.status != expected:
+        expected = expected_status(row["attainment"])
+        if row["status"] != expected:
             log.warning(
                 "Metric %s in period %s has status %s, but attainment %.4f gives %s. The report "
                 "footnote or metric_attainment has an outdated status rule",
-                row.metric_id,
-                f"{data.month_start:%Y-%m}",
-                row.status,
-                row.attainment,
+                row["metric_id"],
+                figures["period"],
+                row["status"],
+                row["attainment"],
                 expected,
             )
 
 
-def _status(row: MetricMonth | None, text: dict) -> dict:
-    key = row.status if row is not None and row.status in STATUSES else None
-    if key is None and row is not None and row.status:
+def scope_label(scope: Scope, language: str) -> str:
+    text = MESSAGES[language]
+    if scope.kind == "all":
+        return text["scope_all"]
+    value = scope.value
+    if scope.kind == "region" and language == "zh-CN":
+        value = REGION_NAMES_ZH.get(value, value)
+    return text[f"scope_{scope.kind}"].format(value=value)
+
+
+def status_cell(status: str | None, text: dict) -> dict:
+    if status in STATUSES:
+        return {"key": status, "label": text[status]}
+    if status:
         # An unknown status from the data is shown as written rather than hidden.
-        return {"key": "unknown", "label": row.status}
-    return {"key": key or "none", "label": text[key] if key else text["no_target"]}
+        return {"key": "unknown", "label": status}
+    return {"key": "none", "label": text["no_target"]}
 
 
-def _metric_cells(metric: MetricDefinition, row: MetricMonth | None, language: str) -> dict:
-    value = row.value if row else None
-    target = row.target if row else None
-    attainment = row.attainment if row else None
+def metric_cells(metric: MetricDefinition, row: dict, language: str) -> dict:
+    def value(number):
+        return formatting.format_value(number, metric.format, metric.unit, language)
+
+    change, change_ratio = formatting.format_change(
+        row["value"], row["previous_value"], metric.format, metric.unit, language
+    )
+    yoy, yoy_ratio = formatting.format_change(
+        row["value"], row["last_year_value"], metric.format, metric.unit, language
+    )
     return {
-        "value": formatting.format_value(value, metric.format, metric.unit, language),
-        "target": formatting.format_value(target, metric.format, metric.unit, language),
-        "attainment": formatting.format_percent(attainment),
+        "value": value(row["value"]),
+        "target": value(row["target"]),
+        "attainment": formatting.format_percent(row["attainment"]),
+        "previous_value": value(row["previous_value"]),
+        "last_year_value": value(row["last_year_value"]),
+        "change": change,
+        "change_ratio": change_ratio,
+        "yoy": yoy,
+        "yoy_ratio": yoy_ratio,
+        "status": status_cell(row["status"], MESSAGES[language]),
     }
 
 
-def _headline(data: MonthlyData, north_star: MetricDefinition, language: str) -> dict:
+def _headline(figures: dict, north_star: MetricDefinition, language: str) -> dict:
     text = MESSAGES[language]
-    row = data.current[north_star.id]
-    previous = data.previous.get(north_star.id)
-    previous_value = previous.value if previous else None
-    change, change_ratio = formatting.format_change(
-        row.value, previous_value, north_star.format, north_star.unit, language
-    )
-    if previous_value is None:
-        previous_text = text["no_previous"]
+    words = CADENCE_WORDS[language][figures["cadence"]]
+    row = figures["north_star"]
+    cells = metric_cells(north_star, row, language)
+    if row["previous_value"] is None:
+        previous = text["no_previous"].format(previous=words["previous"])
     else:
-        value = formatting.format_value(
-            previous_value, north_star.format, north_star.unit, language
-        )
-        previous_text = text["previous"].format(value=value)
+        previous = text["previous"].format(previous=words["previous"], value=cells["previous_value"])
+    if row["last_year_value"] is None:
+        last_year = text["no_last_year"]
+    else:
+        last_year = text["last_year"].format(value=cells["last_year_value"])
     return {
         "label": north_star.label(language),
         "description": north_star.description(language),
         "owner_name": north_star.owner.name,
         "owner_team": north_star.owner.team,
-        **_metric_cells(north_star, row, language),
-        "status": _status(row, text),
-        "change": change,
-        "change_ratio": change_ratio,
-        "previous": previous_text,
-        "direction": _direction(row.value, previous_value),
+        **cells,
+        "previous": previous,
+        "last_year": last_year,
     }
 
 
-def _direction(current: float | None, previous: float | None) -> str:
-    if current is None or previous is None or current == previous:
-        return "flat"
-    return "up" if current > previous else "down"
-
-
-def _input_rows(data: MonthlyData, registry: Registry, language: str) -> list[dict]:
-    """Rows of the input metric table: the metric tree below the north star, then the rest."""
+def _input_rows(figures: dict, registry: Registry, language: str) -> list[dict]:
+    """Rows of the metric tree table: the tree below the north star, then the rest."""
     text = MESSAGES[language]
     north_star = registry.north_star
-    rows = []
-    outside_started = False
+    contributions = {
+        row["metric_id"]: row["contribution"] for row in figures["attribution"]["rows"]
+    }
+    by_id = {row["metric_id"]: row for row in figures["inputs"]}
+    rows, outside_started = [], False
     for metric in registry.tree_order():
         if metric.id == north_star.id:
             continue
@@ -118,7 +136,7 @@ def _input_rows(data: MonthlyData, registry: Registry, language: str) -> list[di
             rows.append({"section": text["other_metrics"]})
             outside_started = True
         depth = registry.depth(metric.id) if in_tree else 1
-        row = data.current.get(metric.id)
+        contribution = contributions.get(metric.id)
         rows.append(
             {
                 "section": None,
@@ -128,8 +146,10 @@ def _input_rows(data: MonthlyData, registry: Registry, language: str) -> list[di
                 "indent_px": (depth - 1) * INDENT_PX_PER_DEPTH,
                 "owner_name": metric.owner.name,
                 "owner_team": metric.owner.team,
-                **_metric_cells(metric, row, language),
-                "status": _status(row, text),
+                **metric_cells(metric, by_id[metric.id], language),
+                "contribution": formatting.format_contribution(
+                    contribution, north_star.format, north_star.unit, language
+                ),
             }
         )
     return rows
@@ -143,45 +163,93 @@ def _in_tree(registry: Registry, metric: MetricDefinition, root_id: str) -> bool
     return False
 
 
-def _quality(data: MonthlyData, language: str) -> dict:
+def _quality(figures: dict, language: str) -> dict:
     text = MESSAGES[language]
-    quality = data.quality
-    gate_key = GATE_STATUS_KEYS.get(str(quality.gate_status).lower())
+    quality = figures["quality"]
+    gate_key = GATE_STATUS_KEYS.get(str(quality["gate_status"]).lower())
+    published = quality["published_at"].replace("T", " ")[:16]
+    data_through = formatting.format_day(_day(quality["data_through"]), language)
     return {
-        "run_id": quality.run_id,
-        "gate_status": text[gate_key] if gate_key else quality.gate_status,
+        "run_id": quality["run_id"],
+        "gate_status": text[gate_key] if gate_key else quality["gate_status"],
         "gate_key": gate_key or "unknown",
         "checks": text["checks"].format(
-            passed=quality.passed,
-            warnings=quality.warnings,
-            failed=quality.failed,
-            warning_word=text["warning_one" if quality.warnings == 1 else "warning_other"],
+            passed=quality["passed"],
+            warnings=quality["warnings"],
+            failed=quality["failed"],
+            warning_word=text["warning_one" if quality["warnings"] == 1 else "warning_other"],
         ),
-        "failing_warnings": list(quality.failing_warnings),
+        "failing_warnings": quality["failing_warnings"],
+        "freshness": text["freshness"].format(
+            date=data_through, published=published, run_id=quality["run_id"]
+        ),
     }
 
 
-def build_context(data: MonthlyData, registry: Registry, language: str) -> dict:
-    """Everything the templates show, already formatted for `language`."""
-    check_status_rule(data)
+def _day(iso: str):
+    from datetime import date
+
+    return date.fromisoformat(iso)
+
+
+def titles(period: Period, scope: Scope, language: str) -> dict:
     text = MESSAGES[language]
-    month = formatting.format_month(data.month_start, language)
-    data_through = formatting.format_day(data.quality.data_through, language)
-    headline = _headline(data, registry.north_star, language)
-    partial = data.quality.data_through < month_end(data.month_start)
+    words = CADENCE_WORDS[language][period.cadence]
+    period_label = formatting.format_period(period, language)
+    if scope.kind == "all":
+        title = text["title"].format(review=words["review"], period=period_label)
+    else:
+        title = text["title_scoped"].format(
+            review=words["review"], period=period_label, scope=scope_label(scope, language)
+        )
+    return {"title": title, "period_label": period_label, "scope_label": scope_label(scope, language)}
+
+
+def build_context(
+    figures: dict, registry: Registry, period: Period, scope: Scope, language: str, definitions: str
+) -> dict:
+    """Everything the review templates show, formatted for `language`."""
+    formatting.check_language(language)
+    check_status_rule(figures)
+    text = MESSAGES[language]
+    words = CADENCE_WORDS[language][period.cadence]
+    headline = _headline(figures, registry.north_star, language)
+    names = titles(period, scope, language)
+    data_through = _day(figures["quality"]["data_through"])
+    target_note = None
+    if scope.kind != "all":
+        target_note = text["target_note_scope"].format(scope=names["scope_label"])
+    elif period.cadence == "weekly":
+        target_note = text["target_note_weekly"]
+    partial = data_through < period.end
     return {
         "container_width": CONTAINER_WIDTH_PX,
         "chart_width": CHART_WIDTH_PX,
         "language": language,
         "html_lang": "zh-CN" if language == "zh-CN" else "en",
         "text": text,
-        "title": text["title"].format(month=month),
-        "month": month,
-        "data_through": text["data_through"].format(date=data_through),
-        "partial_month": text["partial_month"].format(date=data_through) if partial else None,
+        "words": words,
+        **names,
+        "subject": text["subject"].format(
+            title=names["title"],
+            label=headline["label"],
+            value=headline["value"],
+            vs_previous=words["vs_previous"],
+            change_ratio=headline["change_ratio"],
+        ),
+        "data_through": text["data_through"].format(
+            date=formatting.format_day(data_through, language)
+        ),
+        "partial_period": (
+            text["partial_period"].format(date=formatting.format_day(data_through, language))
+            if partial
+            else None
+        ),
+        "target_note": target_note,
         "headline": headline,
+        "trend_title": text["trend_title"].format(count=len(figures["trend"])),
         "trend_caption": text["trend_caption"].format(label=headline["label"]),
-        "inputs": _input_rows(data, registry, language),
+        "inputs": _input_rows(figures, registry, language),
         "status_rule": text["status_rule"].format(
             on_track=formatting.format_percent(ON_TRACK_MIN_ATTAINMENT, decimals=0),
             at_risk=formatting.format_percent(AT_RISK_MIN_ATTAINMENT, decimals=0),
@@ -189,58 +257,9 @@ def build_context(data: MonthlyData, registry: Registry, language: str) -> dict:
             at_risk_label=text["at_risk"],
             off_track_label=text["off_track"],
         ),
-        "quality": _quality(data, language),
-        "footer": text["footer"].format(run_id=data.quality.run_id),
-    }
-
-
-def build_figures(data: MonthlyData, registry: Registry) -> dict:
-    """Collect the unformatted numbers a report shows: JSON-serialisable, equal in all languages."""
-    north_star = registry.north_star
-    row = data.current[north_star.id]
-    previous = data.previous.get(north_star.id)
-    previous_value = previous.value if previous else None
-    change = None if previous_value is None or row.value is None else row.value - previous_value
-    change_ratio = None if change is None or previous_value == 0 else change / previous_value
-    quality = data.quality
-    return {
-        "month": f"{data.month_start:%Y-%m}",
-        "data_through": quality.data_through.isoformat(),
-        "north_star": {
-            "metric_id": north_star.id,
-            "value": row.value,
-            "target": row.target,
-            "attainment": row.attainment,
-            "status": row.status,
-            "previous_value": previous_value,
-            "change": change,
-            "change_ratio": change_ratio,
-        },
-        "trend": [
-            {"month": f"{point.month_start:%Y-%m}", "value": point.value, "target": point.target}
-            for point in data.trend
-        ],
-        "inputs": [
-            _figure_row(metric.id, data.current.get(metric.id))
-            for metric in registry.tree_order()
-            if metric.id != north_star.id
-        ],
-        "quality": {
-            "run_id": quality.run_id,
-            "gate_status": quality.gate_status,
-            "passed": quality.passed,
-            "warnings": quality.warnings,
-            "failed": quality.failed,
-            "failing_warnings": list(quality.failing_warnings),
-        },
-    }
-
-
-def _figure_row(metric_id: str, row: MetricMonth | None) -> dict:
-    return {
-        "metric_id": metric_id,
-        "value": row.value if row else None,
-        "target": row.target if row else None,
-        "attainment": row.attainment if row else None,
-        "status": row.status if row else None,
+        **explain(figures, registry, language),
+        "quality": _quality(figures, language),
+        "footer": text["footer"].format(
+            run_id=figures["quality"]["run_id"], definitions=definitions
+        ),
     }

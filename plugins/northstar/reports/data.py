@@ -1,45 +1,57 @@
-"""Read the numbers of a monthly review from the published marts file (read-only)."""
+"""Read the numbers of a review from the published marts file (read-only).
+
+A review reads only rows of its own period and earlier periods, so a report rebuilt later for a
+past period shows the same numbers as long as the published history is unchanged.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from northstar.reports.anomalies import HISTORY_PERIODS
+from northstar.reports.periods import PERIODS_PER_YEAR, Period
+from northstar.reports.scope import Scope
 from northstar.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-# The trend chart shows the report month and the eleven months before it.
-TREND_MONTHS = 12
+# Periods the trend chart shows, the report period included.
+TREND_PERIODS = {"weekly": 13, "monthly": 12, "quarterly": 8}
+# Gate statuses that let a report go out (the ones the publish step accepts).
+READY_GATE_STATUSES = ("passed", "passed_with_warnings")
 
 
 class ReportDataError(LookupError):
-    """The published marts cannot supply a report; the message names the month and the fix."""
+    """The published marts cannot supply a report; the message names the period and the fix."""
 
 
 @dataclass(frozen=True)
-class MetricMonth:
-    """One metric's total for one month with its target, if the month has one."""
+class MetricValue:
+    """One metric's value in one period and scope, with its target where the scope has one."""
 
     metric_id: str
     value: float | None
-    target: float | None
-    attainment: float | None
-    status: str | None
+    target: float | None = None
+    attainment: float | None = None
+    status: str | None = None
+    numerator: float | None = None
+    denominator: float | None = None
 
 
 @dataclass(frozen=True)
 class TrendPoint:
-    month_start: date
+    period_start: date
+    key: str
     value: float | None
     target: float | None
 
 
 @dataclass(frozen=True)
 class QualitySummary:
-    """Outcome of the quality gate for the latest publish."""
+    """The latest publish: when, through which day, and what the quality gate found."""
 
     run_id: str
     published_at: datetime
@@ -52,99 +64,185 @@ class QualitySummary:
 
 
 @dataclass(frozen=True)
-class MonthlyData:
-    month_start: date
-    current: dict[str, MetricMonth]
-    previous: dict[str, MetricMonth]
+class Readiness:
+    """Whether the published marts cover a period and passed the gate; `reason` when not."""
+
+    period: Period
+    ready: bool
+    reason: str | None  # not_published, data_late or gate_failed
+    quality: QualitySummary | None
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    period: Period
+    scope: Scope
+    current: dict[str, MetricValue]
+    previous: dict[str, MetricValue]
+    last_year: dict[str, MetricValue]
     trend: list[TrendPoint]
+    # Per metric, one value per period (None for a gap), oldest first, ending with this period.
+    history: dict[str, list[float | None]]
+    # (dimension, metric id) -> segment -> (previous, current); only the scope's own segments.
+    segments: dict[tuple[str, str], dict[str, tuple[MetricValue | None, MetricValue | None]]]
     quality: QualitySummary
+    store_regions: dict[str, str] = field(default_factory=dict)
 
 
-def add_months(month_start: date, months: int) -> date:
-    index = month_start.year * 12 + month_start.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month_start: date) -> date:
-    return date.fromordinal(add_months(month_start, 1).toordinal() - 1)
-
-
-def load_monthly_data(month_start: date, north_star_id: str) -> MonthlyData:
-    """Read one month, the month before and the trend; raise ReportDataError if the month is absent.
-
-    The published file is opened read-only and closed before returning, because the publish
-    step replaces it and DuckDB rejects a writer while another process has the file open.
-    """
+def _connect_published():
     import duckdb
 
-    if month_start.day != 1:
-        raise ValueError(f"Month start {month_start} is not the first day of a month.")
     path = get_settings().published_path
     if not Path(path).exists():
-        raise ReportDataError(
-            f"Published marts file {path} not found, so there is no data for "
-            f"{month_start:%Y-%m}. Run the publish step of the pipeline first."
-        )
-    con = _connect_published(duckdb, Path(path))
+        return None, path
+    # Read-only, and closed before returning, because the publish step replaces the file.
+    return duckdb.connect(str(path), read_only=True), path
+
+
+def check_readiness(period: Period) -> Readiness:
+    """Check that the latest publish covers `period` to its last day and passed the gate."""
+    con, path = _connect_published()
+    if con is None:
+        return Readiness(period, False, "not_published", None)
     try:
         quality = _load_quality(con, path)
-        current = _load_month(con, month_start)
-        if north_star_id not in current:
-            raise ReportDataError(_missing_month_message(con, month_start, north_star_id, quality))
-        previous = _load_month(con, add_months(month_start, -1))
-        trend = _load_trend(con, month_start, north_star_id)
     finally:
         con.close()
+    if str(quality.gate_status).lower() not in READY_GATE_STATUSES:
+        reason = "gate_failed"
+    elif quality.data_through < period.end:
+        reason = "data_late"
+    else:
+        reason = None
     log.info(
-        "Loaded monthly review data for period %s from run %s (data through %s): %d metrics",
-        f"{month_start:%Y-%m}",
+        "Readiness of period %s: %s (publish run %s, data through %s, gate %s)",
+        period.key,
+        reason or "ready",
         quality.run_id,
         quality.data_through,
-        len(current),
+        quality.gate_status,
     )
-    return MonthlyData(month_start, current, previous, trend, quality)
+    return Readiness(period, reason is None, reason, quality)
 
 
-def _connect_published(duckdb, path: Path):
-    """Open the published file read-only; its tables are in the default schema."""
-    return duckdb.connect(str(path), read_only=True)
+def load_review_data(period: Period, scope: Scope, north_star_id: str) -> ReviewData:
+    """Read one period of one scope with its comparisons, history and breakdowns.
+
+    Raises ReportDataError when the published file or the period's north star row is missing.
+    """
+    con, path = _connect_published()
+    if con is None:
+        raise ReportDataError(
+            f"Published marts file {path} not found, so there is no data for {period.key}. "
+            "Run the publish step of the pipeline first."
+        )
+    try:
+        quality = _load_quality(con, path)
+        span = max(TREND_PERIODS[period.cadence], HISTORY_PERIODS[period.cadence] + 1)
+        first = period.shift(-(span + PERIODS_PER_YEAR[period.cadence]))
+        totals = _load_totals(con, period, scope, first)
+        if (north_star_id, period.start) not in totals:
+            raise ReportDataError(_missing_period_message(con, period, scope, north_star_id))
+        segments = _load_segments(con, period, scope)
+        store_regions = _load_store_regions(con)
+    finally:
+        con.close()
+
+    periods = [first.shift(offset) for offset in range(span + PERIODS_PER_YEAR[period.cadence] + 1)]
+    metric_ids = sorted({metric_id for metric_id, _ in totals})
+
+    def at(p: Period) -> dict[str, MetricValue]:
+        return {m: totals[(m, p.start)] for m in metric_ids if (m, p.start) in totals}
+
+    history = {
+        m: [totals[(m, p.start)].value if (m, p.start) in totals else None for p in periods]
+        for m in metric_ids
+    }
+    trend = [
+        TrendPoint(p.start, p.key, *_value_target(totals.get((north_star_id, p.start))))
+        for p in periods[-TREND_PERIODS[period.cadence] :]
+    ]
+    log.info(
+        "Loaded review data for period %s scope %s from publish run %s: %d metrics",
+        period.key,
+        scope.key,
+        quality.run_id,
+        len(at(period)),
+    )
+    return ReviewData(
+        period=period,
+        scope=scope,
+        current=at(period),
+        previous=at(period.previous()),
+        last_year=at(period.same_period_last_year()),
+        trend=trend,
+        history=history,
+        segments=segments,
+        quality=quality,
+        store_regions=store_regions,
+    )
 
 
-def _load_month(con, month_start: date) -> dict[str, MetricMonth]:
+def _value_target(row: MetricValue | None) -> tuple[float | None, float | None]:
+    return (row.value, row.target) if row else (None, None)
+
+
+def _load_totals(con, period: Period, scope: Scope, first: Period) -> dict:
+    # Targets exist for the company total only, so a region or department has none.
     rows = con.execute(
         """
-        select v.metric_id, v.value, a.target_value, a.attainment, a.status
+        select v.metric_id, v.period_start, v.value, a.target_value, a.attainment, a.status,
+            v.numerator, v.denominator
         from metric_values as v
         left join metric_attainment as a
-            on a.metric_id = v.metric_id and a.grain = v.grain and a.period_start = v.period_start
-        where v.grain = 'month' and v.dimension_name = 'total' and v.period_start = ?
-        """,
-        [month_start],
-    ).fetchall()
-    return {row[0]: MetricMonth(*row) for row in rows}
-
-
-def _load_trend(con, month_start: date, north_star_id: str) -> list[TrendPoint]:
-    first = add_months(month_start, 1 - TREND_MONTHS)
-    rows = con.execute(
-        """
-        select v.period_start, v.value, a.target_value
-        from metric_values as v
-        left join metric_attainment as a
-            on a.metric_id = v.metric_id and a.grain = v.grain and a.period_start = v.period_start
-        where v.metric_id = ? and v.grain = 'month' and v.dimension_name = 'total'
+            on v.dimension_name = 'total' and a.metric_id = v.metric_id
+            and a.grain = v.grain and a.period_start = v.period_start
+        where v.grain = ? and v.dimension_name = ? and v.dimension_value = ?
             and v.period_start between ? and ?
         """,
-        [north_star_id, first, month_start],
+        [period.grain, scope.dimension_name, scope.dimension_value, first.start, period.start],
     ).fetchall()
-    by_month = {row[0]: row for row in rows}
-    # Months without published data stay in the trend as gaps, so the x axis is always 12 months.
-    points = []
-    for offset in range(TREND_MONTHS):
-        month = add_months(first, offset)
-        _, value, target = by_month.get(month, (month, None, None))
-        points.append(TrendPoint(month, value, target))
-    return points
+    return {(row[0], row[1]): MetricValue(row[0], *row[2:]) for row in rows}
+
+
+def _load_segments(con, period: Period, scope: Scope) -> dict:
+    dimensions = list(scope.breakdowns)
+    if not dimensions:
+        return {}
+    store_filter = ""
+    parameters = [period.grain, period.previous().start, period.start, dimensions]
+    if scope.kind == "region":
+        # Only the region's own stores: the other regions' figures never leave the database.
+        store_filter = """
+            and v.dimension_value in (
+                select cast(store_id as varchar) from dim_store where region = ?)
+        """
+        parameters.append(scope.value)
+    rows = con.execute(
+        f"""
+        select v.dimension_name, v.metric_id, v.dimension_value, v.period_start, v.value,
+            v.numerator, v.denominator
+        from metric_values as v
+        where v.grain = ? and v.period_start in (?, ?) and list_contains(?, v.dimension_name)
+            {store_filter}
+        """,
+        parameters,
+    ).fetchall()
+    segments: dict = {}
+    for dimension, metric_id, segment, start, value, numerator, denominator in rows:
+        pair = segments.setdefault((dimension, metric_id), {}).setdefault(segment, [None, None])
+        pair[1 if start == period.start else 0] = MetricValue(
+            metric_id, value, numerator=numerator, denominator=denominator
+        )
+    return {key: {s: tuple(pair) for s, pair in value.items()} for key, value in segments.items()}
+
+
+def _load_store_regions(con) -> dict[str, str]:
+    tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    if "dim_store" not in tables:
+        return {}
+    rows = con.execute("select cast(store_id as varchar), region from dim_store").fetchall()
+    return dict(rows)
 
 
 def _load_quality(con, path: Path) -> QualitySummary:
@@ -174,7 +272,7 @@ def _load_quality(con, path: Path) -> QualitySummary:
     passed = sum(1 for row in rows if row[4])
     failed = sum(1 for row in rows if not row[4] and row[3] != "warning")
     failing_warnings = tuple(
-        _expectation_name(expectation, column)
+        f"{expectation} ({column})" if column else expectation
         for _, expectation, column, severity, success in rows
         if not success and severity == "warning"
     )
@@ -190,22 +288,18 @@ def _load_quality(con, path: Path) -> QualitySummary:
     )
 
 
-def _expectation_name(expectation: str, column: str | None) -> str:
-    return f"{expectation} ({column})" if column else expectation
-
-
-def _missing_month_message(con, month_start: date, north_star_id: str, quality) -> str:
+def _missing_period_message(con, period: Period, scope: Scope, north_star_id: str) -> str:
     first, last = con.execute(
         """
-        select min(period_start), max(period_start)
+        select min(period_key), max(period_key)
         from metric_values
-        where metric_id = ? and grain = 'month' and dimension_name = 'total'
+        where metric_id = ? and grain = ? and dimension_name = ? and dimension_value = ?
         """,
-        [north_star_id],
+        [north_star_id, period.grain, scope.dimension_name, scope.dimension_value],
     ).fetchone()
-    available = f"{first:%Y-%m} to {last:%Y-%m}" if first else "none"
+    available = f"{first} to {last}" if first else "none"
     return (
-        f"No published data for month {month_start:%Y-%m}: the published marts hold data "
-        f"through {quality.data_through} (run {quality.run_id}; months published: {available}). "
-        "Choose a published month or run the pipeline for that month first."
+        f"No published data for period {period.key} in scope {scope.key} (published "
+        f"{period.grain}s: {available}). Choose a published period or scope, or run the "
+        "pipeline for that period first."
     )

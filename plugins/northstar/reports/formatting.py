@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from northstar.reports.periods import Period
+
 LANGUAGES = ("zh-CN", "en")
 
 # Unit words follow the number. Units missing here are shown as written in the registry.
@@ -36,6 +38,11 @@ PERCENT_POINT_WORDS = {"zh-CN": "个百分点", "en": "pp"}
 MISSING = "—"
 PERCENT_DECIMALS = 1
 DECIMAL_PLACES = 2
+# Contributions to a change of a count are fractions of a household (LMDI splits are not
+# integers), so they keep one decimal.
+CONTRIBUTION_DECIMALS = 1
+EN_MONTHS_SHORT = tuple(name[:3] for name in EN_MONTHS)
+ZH_QUARTERS = ("一", "二", "三", "四")
 
 
 def check_language(language: str) -> str:
@@ -116,3 +123,36 @@ def format_change(
         absolute = f"{points:+.{PERCENT_DECIMALS}f} {PERCENT_POINT_WORDS[language]}"
     relative = MISSING if previous == 0 else format_percent((current - previous) / previous, True)
     return absolute, relative
+
+
+def format_period(period: Period, language: str) -> str:
+    """Format a period: 2017年第52周（12月25日—12月31日） or Week 52, 2017 (Dec 25–31)."""
+    check_language(language)
+    if period.cadence == "monthly":
+        return format_month(period.start, language)
+    if period.cadence == "quarterly":
+        quarter = (period.start.month - 1) // 3 + 1
+        if language == "zh-CN":
+            return f"{period.start.year}年第{ZH_QUARTERS[quarter - 1]}季度"
+        return f"Q{quarter} {period.start.year}"
+    year, week, _ = period.start.isocalendar()
+    start, end = period.start, period.end
+    if language == "zh-CN":
+        return f"{year}年第{week}周（{start.month}月{start.day}日—{end.month}月{end.day}日）"
+    end_text = f"{end.day}" if end.month == start.month else f"{EN_MONTHS_SHORT[end.month - 1]} {end.day}"
+    return f"Week {week}, {year} ({EN_MONTHS_SHORT[start.month - 1]} {start.day}–{end_text})"
+
+
+def format_contribution(value: float | None, number_format: str, unit: str, language: str) -> str:
+    """Format a signed contribution: +55.2 户, -9.2 households, +1.5 个百分点."""
+    if _is_missing(value):
+        return MISSING
+    if number_format == "percent":
+        return f"{value * 100:+.{PERCENT_DECIMALS}f} {PERCENT_POINT_WORDS[language]}"
+    number = f"{value:+,.{CONTRIBUTION_DECIMALS}f}"
+    if number in ("+0.0", "-0.0"):
+        number = "0.0"
+    word = UNIT_WORDS[check_language(language)].get(unit, unit)
+    if number_format == "currency" and unit == "USD" and language == "en":
+        return f"{number[0]}${number[1:]}" if number[0] in "+-" else f"${number}"
+    return f"{number} {word}" if word else number

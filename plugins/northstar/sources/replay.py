@@ -4,6 +4,12 @@
 (inclusive). Progress is stored in `<sources_dir>/replay_state.json`, so a later call adds
 only the days after the last replayed one, and a call for an earlier or equal day does nothing.
 
+NORTHSTAR_SOURCES chooses where the rows go (see `northstar.extract.connections`): `embedded`
+writes SQLite, CSV and JSON files under the sources dir; `servers` writes the CRM to
+PostgreSQL, the POS to MySQL/MariaDB and the catalog to the folder of its Airflow connection,
+and keeps marketing deliveries as the files that the marketing API serves. The servers setting
+keeps its progress in `replay_state_servers.json`.
+
 Run it from a shell:
 
     python -m northstar.sources.replay --until 2017-12-31
@@ -18,6 +24,7 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from northstar.settings import Settings, apply_privacy_env, get_settings
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPLAY_STATE_FILE = "replay_state.json"
+SERVERS_REPLAY_STATE_FILE = "replay_state_servers.json"
 POS_DATABASE = "pos.sqlite"
 CRM_DATABASE = "crm.sqlite"
 CATALOG_FILE = "catalog/products.csv"
@@ -58,9 +66,16 @@ class ReplayWindow:
         return predicates
 
 
+def replay_state_path(settings: Settings) -> Path:
+    from northstar.extract.connections import sources_setting
+
+    name = SERVERS_REPLAY_STATE_FILE if sources_setting() == "servers" else REPLAY_STATE_FILE
+    return settings.sources_dir / name
+
+
 def read_replayed_through(settings: Settings) -> dt.date | None:
     """Return the last business day already replayed, or None before the first replay."""
-    path = settings.sources_dir / REPLAY_STATE_FILE
+    path = replay_state_path(settings)
     if not path.is_file():
         return None
     state = json.loads(path.read_text(encoding="utf-8"))
@@ -105,7 +120,7 @@ def replay_sources(until: dt.date, settings: Settings | None = None) -> dict:
     written.update(_replay_marketing(settings, window))
 
     state = {"replayed_through": until.isoformat(), "window_end": window.end.isoformat()}
-    write_json_atomic(settings.sources_dir / REPLAY_STATE_FILE, state)
+    write_json_atomic(replay_state_path(settings), state)
     log.info("replay until %s finished in %.1f s: %s", until, time.monotonic() - began, written)
     return {
         "status": "replayed",
@@ -122,7 +137,12 @@ def _replay_pos(settings: Settings, window: ReplayWindow) -> dict:
     from northstar.sources.dataset import read_dataset
 
     lines = read_dataset("transactions", filters=window.parquet_filter("transaction_timestamp"))
-    rows = systems.write_pos(settings.sources_dir / POS_DATABASE, lines)
+    if _servers():
+        from northstar.sources import servers
+
+        rows = servers.write_pos(lines)
+    else:
+        rows = systems.write_pos(settings.sources_dir / POS_DATABASE, lines)
     log.info("replay pos.transactions: %d rows until %s", rows, window.end)
     return {"pos.transactions": rows}
 
@@ -134,6 +154,7 @@ def _replay_crm(settings: Settings, window: ReplayWindow) -> dict:
 
     from northstar.sources import systems
     from northstar.sources.dataset import read_dataset
+    from northstar.sources.people import household_contacts
 
     purchases = read_dataset("transactions", columns=["household_id", "transaction_timestamp"])
     first = purchases.group_by("household_id").aggregate([("transaction_timestamp", "min")])
@@ -150,6 +171,7 @@ def _replay_crm(settings: Settings, window: ReplayWindow) -> dict:
             # The row is written when the household joins, in replayed business time, so two
             # replays of the same window write identical rows.
             "updated_at": joined.column("transaction_timestamp_min"),
+            **household_contacts(joined.column("household_id").to_pylist()),
         }
     )
 
@@ -159,9 +181,14 @@ def _replay_crm(settings: Settings, window: ReplayWindow) -> dict:
     ).sort_by("household_id")
     demographics = demographics.select(["household_id", *DEMOGRAPHIC_COLUMNS, "updated_at"])
 
-    household_rows, demographic_rows = systems.write_crm(
-        settings.sources_dir / CRM_DATABASE, households, demographics
-    )
+    if _servers():
+        from northstar.sources import servers
+
+        household_rows, demographic_rows = servers.write_crm(households, demographics)
+    else:
+        household_rows, demographic_rows = systems.write_crm(
+            settings.sources_dir / CRM_DATABASE, households, demographics
+        )
     log.info(
         "replay crm: %d households, %d demographics rows until %s",
         household_rows,
@@ -176,7 +203,12 @@ def _replay_catalog(settings: Settings) -> dict:
     from northstar.sources.dataset import read_dataset
 
     products = read_dataset("products").sort_by("product_id")
-    changed = systems.write_catalog(settings.sources_dir / CATALOG_FILE, products)
+    path = settings.sources_dir / CATALOG_FILE
+    if _servers():
+        from northstar.sources import servers
+
+        path = servers.catalog_path()
+    changed = systems.write_catalog(path, products)
     log.info("replay catalog.products: %s", "written" if changed else "unchanged")
     return {"catalog.products": products.num_rows if changed else 0}
 
@@ -225,6 +257,12 @@ def _replay_marketing(settings: Settings, window: ReplayWindow) -> dict:
         log.info("replay marketing.%s: %d records in %d delivery files", entity, rows, files)
         written[f"marketing.{entity}"] = rows
     return written
+
+
+def _servers() -> bool:
+    from northstar.extract.connections import sources_setting
+
+    return sources_setting() == "servers"
 
 
 def _dates_as_text(table: pa.Table) -> pa.Table:

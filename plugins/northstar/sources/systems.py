@@ -52,7 +52,11 @@ CRM_DDL = """
 create table if not exists households (
     household_id integer primary key,
     member_since timestamp not null,
-    updated_at timestamp not null
+    updated_at timestamp not null,
+    full_name text,
+    email text,
+    phone text,
+    street_address text
 );
 create index if not exists households_updated_at_idx on households (updated_at);
 create table if not exists demographics (
@@ -122,9 +126,18 @@ def write_pos(path: Path, transactions: pa.Table) -> int:
 def write_crm(path: Path, households: pa.Table, demographics: pa.Table) -> tuple[int, int]:
     """Add the households that joined in one window, with their demographics rows."""
     with open_sqlite(path, CRM_DDL) as connection:
+        _add_missing_columns(connection, "households", households.column_names)
         household_rows = insert_rows(connection, "households", households)
         demographic_rows = insert_rows(connection, "demographics", demographics)
     return household_rows, demographic_rows
+
+
+def _add_missing_columns(connection: sqlite3.Connection, name: str, columns: list[str]) -> None:
+    """Add text columns that a database replayed by an older version lacks."""
+    present = {row[1] for row in connection.execute(f"pragma table_info({name})")}
+    for column in columns:
+        if column not in present:
+            connection.execute(f"alter table {name} add column {column} text")
 
 
 def write_catalog(path: Path, products: pa.Table) -> bool:
