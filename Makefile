@@ -15,10 +15,16 @@ export GX_ANALYTICS_ENABLED := False
 export RUNTIME__DLTHUB_TELEMETRY := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-# The demo reviews the last full month of the Complete Journey data.
+# The demo reviews the last full week, month and quarter of the Complete Journey data, and
+# sends the reviews through an SMTP server it runs on loopback for the demo.
 DEMO_UNTIL := 2017-12-31
 DEMO_PIPELINE_DATE := 2018-01-01
 DEMO_REVIEW_DATE := 2018-01-01
+DEMO_SMTP_PORT := 8025
+DEMO_MAILDIR := $(NORTHSTAR_HOME)/mail
+DEMO_SMTP_PID := $(DEMO_MAILDIR)/smtp.pid
+DEMO_SMTP_CONN := {"conn_type": "smtp", "host": "127.0.0.1", "port": $(DEMO_SMTP_PORT), "extra": {"disable_ssl": true, "disable_tls": true, "from_email": "North Star Warehouse <reports@example.com>", "timeout": 30, "retry_limit": 0}}
+REVIEW_DAGS := northstar_review_weekly northstar_review_monthly northstar_review_quarterly
 
 .PHONY: help install setup demo replay pipeline review outputs test test-deps lint format lock bench clean
 
@@ -57,8 +63,16 @@ pipeline: replay
 	$(NORTHSTAR) airflow dags test northstar_pipeline $(DEMO_PIPELINE_DATE)
 
 review: pipeline
-	@echo "==> Running the northstar_review_monthly DAG for December 2017"
-	$(NORTHSTAR) airflow dags test northstar_review_monthly $(DEMO_REVIEW_DATE)
+	@echo "==> Sending the weekly, monthly and quarterly reviews for late 2017 through a local SMTP server on 127.0.0.1:$(DEMO_SMTP_PORT)"
+	$(BIN)/python -m northstar.delivery.demo_smtp --port $(DEMO_SMTP_PORT) --maildir $(DEMO_MAILDIR) --pid-file $(DEMO_SMTP_PID) & \
+	for i in $$(seq 100); do test -f $(DEMO_SMTP_PID) && break; sleep 0.1; done; \
+	status=0; \
+	for dag in $(REVIEW_DAGS); do \
+	  AIRFLOW_CONN_NORTHSTAR_SMTP='$(DEMO_SMTP_CONN)' $(NORTHSTAR) airflow dags test $$dag $(DEMO_REVIEW_DATE) || status=1; \
+	done; \
+	kill $$(cat $(DEMO_SMTP_PID)); wait; \
+	$(BIN)/python -m northstar.delivery.demo_smtp --list --maildir $(DEMO_MAILDIR); \
+	exit $$status
 
 outputs:
 	@$(NORTHSTAR) outputs

@@ -31,6 +31,8 @@ SECOND_REPLAY_THROUGH = date(2017, 1, 17)
 # `dags test` at midnight after a day runs the daily interval that ends there.
 FIRST_RUN_DATE = "2017-01-11"
 SECOND_RUN_DATE = "2017-01-18"
+# Recipients in config/recipients.yml whose scope is the whole company.
+COMPANY_WIDE_RECIPIENTS = {"growth-lead@example.com", "category-manager@example.com"}
 METRICS_BY_GRAIN = {
     "day": ["active_households", "new_households", "returning_households", "sales_value"],
     "week": ["repeat_households", "active_households", "repeat_rate", "returning_households",
@@ -133,14 +135,19 @@ def test_review_shows_published_north_star(deployment):
     expected = compute_total_metrics(SECOND_REPLAY_THROUGH, "month")
     january = expected.loc[expected["period_start"] == "2017-01-01", "repeat_households"].item()
     shown = f"{january:,.0f}"
-    reports = sorted((deployment.reports_dir / "monthly" / "2017-01").glob("*.html"))
+    reports = sorted((deployment.reports_dir / "monthly" / "2017-01").glob("*-all.*.html"))
     assert [path.name.split(".")[-2] for path in reports] == ["en", "zh-CN"]
     for report in reports:
         assert shown in report.read_text(encoding="utf-8"), report
 
-    messages = sorted(deployment.outbox_dir.rglob("*.eml"))
-    assert messages, "no .eml written although no SMTP connection is configured"
-    for path in messages:
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    messages = sorted((deployment.outbox_dir / "monthly" / "2017-01").glob("*.eml"))
+    parsed = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in messages]
+    company_wide = [
+        message
+        for message in parsed
+        if message["To"].addresses[0].addr_spec in COMPANY_WIDE_RECIPIENTS
+    ]
+    assert len(company_wide) == len(COMPANY_WIDE_RECIPIENTS), [path.name for path in messages]
+    for message in company_wide:
         html = message.get_body(("html",)).get_content()
-        assert shown in html, path
+        assert shown in html, message["To"]

@@ -1,4 +1,4 @@
-"""Monthly review in a real browser: headless Chromium screenshots of the saved HTML files.
+"""Reviews in a real browser: headless Chromium screenshots of the archived HTML files.
 
 Needs /usr/bin/chromium (Debian package chromium) and, for the Chinese glyphs, fonts-noto-cjk.
 """
@@ -18,7 +18,8 @@ from northstar.reports.chart import CHART_WIDTH_PX
 from northstar.reports.monthly import build_monthly_review, write_monthly_reports
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-WINDOW = (1200, 2000)
+# Tall enough for the whole report, so the screenshot can be read end to end.
+WINDOW = (1200, 4200)
 SCREENSHOT_TIMEOUT_S = 120
 # Page background (#f4f6f8) and report column (#ffffff): a blank page shows only these.
 BACKGROUNDS = {(244, 246, 248), (255, 255, 255)}
@@ -77,7 +78,7 @@ def blank_chart_copy(html_path, chart_png, tmp_path):
 def test_screenshot_shows_report(northstar_home, tmp_path, language):
     write_published_marts(northstar_home.published_path)
     paths = write_monthly_reports(DEC, run_id="manual__render")
-    html_path = next(p for p in paths if p.name.endswith(f".{language}.html"))
+    html_path = next(p for p in paths if p.name.endswith(f"-all.{language}.html"))
     chart_png = build_monthly_review(DEC, language).chart_png
 
     page = screenshot(html_path, tmp_path, language)

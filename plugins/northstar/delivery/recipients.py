@@ -10,11 +10,13 @@ from pathlib import Path
 import yaml
 
 from northstar.reports.formatting import LANGUAGES
-from northstar.reports.monthly import REPORT_ID
+from northstar.reports.periods import CADENCES
+from northstar.reports.review import report_id
+from northstar.reports.scope import SCOPE_ALL, Scope, parse_scope
 from northstar.settings import get_settings
 
 RECIPIENTS_FILE = "recipients.yml"
-REPORT_IDS = (REPORT_ID,)
+REPORT_IDS = tuple(report_id(cadence) for cadence in CADENCES)
 LANGUAGE_CHOICES = ", ".join(LANGUAGES)
 REPORT_CHOICES = ", ".join(REPORT_IDS)
 # One @, no spaces, a dot in the domain: catches typos, leaves full RFC 5322 checks to the server.
@@ -34,6 +36,9 @@ class Recipient:
     email: str
     language: str
     reports: tuple[str, ...]
+    role: str = ""
+    scope: Scope = SCOPE_ALL
+    pdf: bool = False  # attach the report as a PDF as well
 
     @property
     def slug(self) -> str:
@@ -50,8 +55,24 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
+@dataclass(frozen=True)
+class RecipientsConfig:
+    recipients: list[Recipient]
+    # Mail goes only to addresses on these domains or their subdomains; see `is_allowed`.
+    allowed_domains: tuple[str, ...]
+
+    def is_allowed(self, address: str) -> bool:
+        domain = address.rpartition("@")[2].lower()
+        return any(domain == d or domain.endswith("." + d) for d in self.allowed_domains)
+
+
 def load_recipients(path: Path | None = None) -> list[Recipient]:
     """Read and validate the recipients file; raise RecipientsError naming the first problem."""
+    return load_recipients_config(path).recipients
+
+
+def load_recipients_config(path: Path | None = None) -> RecipientsConfig:
+    """Read the recipients and the allow-listed domains; raise RecipientsError when invalid."""
     path = Path(path) if path is not None else get_settings().config_dir / RECIPIENTS_FILE
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -68,13 +89,20 @@ def load_recipients(path: Path | None = None) -> list[Recipient]:
         raise RecipientsError(f"Recipients file {path} has no list under 'recipients:'; add one.")
     recipients = [_parse_recipient(entry, index, path) for index, entry in enumerate(entries, 1)]
     check_unique(recipients, where=str(path))
-    return recipients
+    domains = document.get("allowed_domains")
+    if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
+        raise RecipientsError(
+            f"Recipients file {path} has no 'allowed_domains:' list; list the mail domains "
+            "reports may be sent to, e.g. [example.com]."
+        )
+    return RecipientsConfig(recipients, tuple(d.lower().lstrip("@.") for d in domains))
 
 
 def _parse_recipient(entry: object, index: int, path: Path) -> Recipient:
     if not isinstance(entry, dict):
         raise RecipientsError(
-            f"Recipient #{index} in {path} is {entry!r}; give name, email, language and reports."
+            f"Recipient #{index} in {path} is {entry!r}; give name, email, language, scope "
+            "and reports."
         )
     name = str(entry.get("name") or "").strip()
     label = f"Recipient #{index} ({name or 'no name'}) in {path}"
@@ -105,7 +133,22 @@ def _parse_recipient(entry: object, index: int, path: Path) -> Recipient:
             raise RecipientsError(
                 f"{label} subscribes to unknown report {report!r}; use one of: {REPORT_CHOICES}."
             )
-    return Recipient(name=name, email=email, language=language, reports=tuple(reports))
+    try:
+        scope = parse_scope(entry.get("scope", "all"))
+    except ValueError as error:
+        raise RecipientsError(f"{label}: {error}") from None
+    pdf = entry.get("pdf", False)
+    if not isinstance(pdf, bool):
+        raise RecipientsError(f"{label} has pdf: {pdf!r}; use true or false.")
+    return Recipient(
+        name=name,
+        email=email,
+        language=language,
+        reports=tuple(reports),
+        role=str(entry.get("role") or ""),
+        scope=scope,
+        pdf=pdf,
+    )
 
 
 def check_unique(recipients: list[Recipient], where: str) -> None:

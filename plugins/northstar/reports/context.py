@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 
 from northstar.metrics.registry import MetricDefinition, Registry
 from northstar.reports import formatting
@@ -103,7 +104,9 @@ def _headline(figures: dict, north_star: MetricDefinition, language: str) -> dic
     if row["previous_value"] is None:
         previous = text["no_previous"].format(previous=words["previous"])
     else:
-        previous = text["previous"].format(previous=words["previous"], value=cells["previous_value"])
+        previous = text["previous"].format(
+            previous=words["previous"], value=cells["previous_value"]
+        )
     if row["last_year_value"] is None:
         last_year = text["no_last_year"]
     else:
@@ -167,7 +170,8 @@ def _quality(figures: dict, language: str) -> dict:
     text = MESSAGES[language]
     quality = figures["quality"]
     gate_key = GATE_STATUS_KEYS.get(str(quality["gate_status"]).lower())
-    published = quality["published_at"].replace("T", " ")[:16]
+    published_at = datetime.fromisoformat(quality["published_at"])
+    published = f"{formatting.format_day(published_at.date(), language)} {published_at:%H:%M}"
     data_through = formatting.format_day(_day(quality["data_through"]), language)
     return {
         "run_id": quality["run_id"],
@@ -186,9 +190,7 @@ def _quality(figures: dict, language: str) -> dict:
     }
 
 
-def _day(iso: str):
-    from datetime import date
-
+def _day(iso: str) -> date:
     return date.fromisoformat(iso)
 
 
@@ -202,26 +204,57 @@ def titles(period: Period, scope: Scope, language: str) -> dict:
         title = text["title_scoped"].format(
             review=words["review"], period=period_label, scope=scope_label(scope, language)
         )
-    return {"title": title, "period_label": period_label, "scope_label": scope_label(scope, language)}
+    return {
+        "title": title,
+        "period_label": period_label,
+        "scope_label": scope_label(scope, language),
+    }
+
+
+def _stamps(figures: dict, period: Period, scope: Scope, names: dict, language: str) -> dict:
+    """Format the data-through line, the partial-period warning and the note on targets."""
+    text = MESSAGES[language]
+    data_through = formatting.format_day(_day(figures["quality"]["data_through"]), language)
+    target_note = None
+    if scope.kind != "all":
+        target_note = text["target_note_scope"].format(scope=names["scope_label"])
+    elif period.cadence == "weekly":
+        target_note = text["target_note_weekly"]
+    partial = _day(figures["quality"]["data_through"]) < period.end
+    return {
+        "data_through": text["data_through"].format(date=data_through),
+        "partial_period": text["partial_period"].format(date=data_through) if partial else None,
+        "target_note": target_note,
+    }
+
+
+def _status_rule(text: dict) -> str:
+    return text["status_rule"].format(
+        on_track=formatting.format_percent(ON_TRACK_MIN_ATTAINMENT, decimals=0),
+        at_risk=formatting.format_percent(AT_RISK_MIN_ATTAINMENT, decimals=0),
+        on_track_label=text["on_track"],
+        at_risk_label=text["at_risk"],
+        off_track_label=text["off_track"],
+    )
 
 
 def build_context(
     figures: dict, registry: Registry, period: Period, scope: Scope, language: str, definitions: str
 ) -> dict:
-    """Everything the review templates show, formatted for `language`."""
+    """Format everything the review templates show for `language`."""
     formatting.check_language(language)
     check_status_rule(figures)
     text = MESSAGES[language]
     words = CADENCE_WORDS[language][period.cadence]
     headline = _headline(figures, registry.north_star, language)
     names = titles(period, scope, language)
-    data_through = _day(figures["quality"]["data_through"])
-    target_note = None
-    if scope.kind != "all":
-        target_note = text["target_note_scope"].format(scope=names["scope_label"])
-    elif period.cadence == "weekly":
-        target_note = text["target_note_weekly"]
-    partial = data_through < period.end
+    subject = text["subject"].format(
+        title=names["title"],
+        label=headline["label"],
+        value=headline["value"],
+        vs_previous=words["vs_previous"],
+        change_ratio=headline["change_ratio"],
+    )
     return {
         "container_width": CONTAINER_WIDTH_PX,
         "chart_width": CHART_WIDTH_PX,
@@ -230,33 +263,15 @@ def build_context(
         "text": text,
         "words": words,
         **names,
-        "subject": text["subject"].format(
-            title=names["title"],
-            label=headline["label"],
-            value=headline["value"],
-            vs_previous=words["vs_previous"],
-            change_ratio=headline["change_ratio"],
-        ),
-        "data_through": text["data_through"].format(
-            date=formatting.format_day(data_through, language)
-        ),
-        "partial_period": (
-            text["partial_period"].format(date=formatting.format_day(data_through, language))
-            if partial
-            else None
-        ),
-        "target_note": target_note,
+        "subject": subject,
+        **_stamps(figures, period, scope, names, language),
         "headline": headline,
-        "trend_title": text["trend_title"].format(count=len(figures["trend"])),
+        "trend_title": text["trend_title"].format(
+            count=len(figures["trend"]), unit=words["trend_unit"]
+        ),
         "trend_caption": text["trend_caption"].format(label=headline["label"]),
         "inputs": _input_rows(figures, registry, language),
-        "status_rule": text["status_rule"].format(
-            on_track=formatting.format_percent(ON_TRACK_MIN_ATTAINMENT, decimals=0),
-            at_risk=formatting.format_percent(AT_RISK_MIN_ATTAINMENT, decimals=0),
-            on_track_label=text["on_track"],
-            at_risk_label=text["at_risk"],
-            off_track_label=text["off_track"],
-        ),
+        "status_rule": _status_rule(text),
         **explain(figures, registry, language),
         "quality": _quality(figures, language),
         "footer": text["footer"].format(

@@ -41,6 +41,8 @@ DECIMAL_PLACES = 2
 # Contributions to a change of a count are fractions of a household (LMDI splits are not
 # integers), so they keep one decimal.
 CONTRIBUTION_DECIMALS = 1
+# Effects on a rate are often a fraction of a point, so they keep two decimals.
+CONTRIBUTION_POINT_DECIMALS = 2
 EN_MONTHS_SHORT = tuple(name[:3] for name in EN_MONTHS)
 ZH_QUARTERS = ("一", "二", "三", "四")
 
@@ -139,7 +141,9 @@ def format_period(period: Period, language: str) -> str:
     start, end = period.start, period.end
     if language == "zh-CN":
         return f"{year}年第{week}周（{start.month}月{start.day}日—{end.month}月{end.day}日）"
-    end_text = f"{end.day}" if end.month == start.month else f"{EN_MONTHS_SHORT[end.month - 1]} {end.day}"
+    end_text = (
+        f"{end.day}" if end.month == start.month else f"{EN_MONTHS_SHORT[end.month - 1]} {end.day}"
+    )
     return f"Week {week}, {year} ({EN_MONTHS_SHORT[start.month - 1]} {start.day}–{end_text})"
 
 
@@ -148,11 +152,15 @@ def format_contribution(value: float | None, number_format: str, unit: str, lang
     if _is_missing(value):
         return MISSING
     if number_format == "percent":
-        return f"{value * 100:+.{PERCENT_DECIMALS}f} {PERCENT_POINT_WORDS[language]}"
-    number = f"{value:+,.{CONTRIBUTION_DECIMALS}f}"
-    if number in ("+0.0", "-0.0"):
-        number = "0.0"
+        points = f"{value * 100:+.{CONTRIBUTION_POINT_DECIMALS}f}"
+        return f"{_unsigned_zero(points)} {PERCENT_POINT_WORDS[language]}"
+    number = _unsigned_zero(f"{value:+,.{CONTRIBUTION_DECIMALS}f}")
     word = UNIT_WORDS[check_language(language)].get(unit, unit)
     if number_format == "currency" and unit == "USD" and language == "en":
         return f"{number[0]}${number[1:]}" if number[0] in "+-" else f"${number}"
     return f"{number} {word}" if word else number
+
+
+def _unsigned_zero(number: str) -> str:
+    """Drop the sign of a number that rounds to zero: +0.0 and -0.00 read as 0.0 and 0.00."""
+    return number[1:] if number[0] in "+-" and not number.strip("+-0.,") else number

@@ -8,17 +8,50 @@ from __future__ import annotations
 
 CADENCE_WORDS = {
     "zh-CN": {
-        "weekly": {"review": "周度", "this": "本周", "previous": "上周", "vs_previous": "环比上周"},
-        "monthly": {"review": "月度", "this": "本月", "previous": "上月", "vs_previous": "环比上月"},
-        "quarterly": {"review": "季度", "this": "本季", "previous": "上季", "vs_previous": "环比上季"},
+        "weekly": {
+            "review": "周度",
+            "trend_unit": "周",
+            "this": "本周",
+            "previous": "上周",
+            "vs_previous": "环比上周",
+        },
+        "monthly": {
+            "review": "月度",
+            "trend_unit": "个月",
+            "this": "本月",
+            "previous": "上月",
+            "vs_previous": "环比上月",
+        },
+        "quarterly": {
+            "review": "季度",
+            "trend_unit": "个季度",
+            "this": "本季",
+            "previous": "上季",
+            "vs_previous": "环比上季",
+        },
     },
     "en": {
-        "weekly": {"review": "weekly", "this": "This week", "previous": "previous week",
-                   "vs_previous": "vs previous week"},
-        "monthly": {"review": "monthly", "this": "This month", "previous": "previous month",
-                    "vs_previous": "vs previous month"},
-        "quarterly": {"review": "quarterly", "this": "This quarter", "previous": "previous quarter",
-                      "vs_previous": "vs previous quarter"},
+        "weekly": {
+            "review": "weekly",
+            "trend_unit": "weeks",
+            "this": "This week",
+            "previous": "previous week",
+            "vs_previous": "vs previous week",
+        },
+        "monthly": {
+            "review": "monthly",
+            "trend_unit": "months",
+            "this": "This month",
+            "previous": "previous month",
+            "vs_previous": "vs previous month",
+        },
+        "quarterly": {
+            "review": "quarterly",
+            "trend_unit": "quarters",
+            "this": "This quarter",
+            "previous": "previous quarter",
+            "vs_previous": "vs previous quarter",
+        },
     },
 }
 
@@ -53,9 +86,12 @@ MESSAGES = {
         "summary_change": "{label}{this}为 {value}，{vs_previous} {change}（{change_ratio}）。",
         "summary_target": "目标 {target}，达成率 {attainment}，状态为“{status}”。",
         "summary_driver": "变动主要来自{label}（贡献 {contribution}）。",
-        "summary_segment": "{dimension}中变动最大的是 {segment}（{change}）。",
+        "summary_driver_detail": (
+            "变动主要来自{label}（贡献 {contribution}），其中{detail}贡献 {detail_contribution}。"
+        ),
+        "summary_segment": "{dimension}中变动最大的是{segment}（{change}）。",
         "summary_flat": "{label}与{previous}持平。",
-        "trend_title": "近 {count} 期趋势",
+        "trend_title": "近 {count} {unit}趋势",
         "trend_caption": "蓝色实线：{label}实际值；灰色虚线：目标。",
         "inputs_title": "指标树",
         "other_metrics": "其他跟踪指标（不在指标树内）",
@@ -75,7 +111,9 @@ MESSAGES = {
         "previous_value": "上期",
         "current_value": "本期",
         "adds_up": "各{dimension}的变动合计 {total}，等于总变动。",
-        "overlaps": "同一户可在多个{dimension}购买，各{dimension}变动之和（{total}）不必等于总变动。",
+        "overlaps": (
+            "同一户可在多个{dimension}购买，各{dimension}变动之和（{total}）不必等于总变动。"
+        ),
         "mix_rate": (
             "{ratio_label}按{dimension}拆解：各段自身比率变化（比率效应）{rate}，"
             "各段活跃户占比变化（结构效应）{mix}，合计 {total}。"
@@ -87,7 +125,10 @@ MESSAGES = {
             "两者之和恰等于比率变化。"
         ),
         "dimensions": {
-            "region": "区域", "store": "门店", "department": "部门", "income_band": "收入段",
+            "region": "区域",
+            "store": "门店",
+            "department": "部门",
+            "income_band": "收入段",
         },
         "store_name": "门店 {store}",
         "anomalies_title": "异常提示",
@@ -95,7 +136,8 @@ MESSAGES = {
         "anomaly_high": "{label}为 {value}，明显高于按历史预期的约 {expected}（稳健 z 值 {z}）。",
         "anomaly_low": "{label}为 {value}，明显低于按历史预期的约 {expected}（稳健 z 值 {z}）。",
         "suspect": (
-            "疑似异常增长：{label}较上期增长 {growth}，其中 {share} 来自 {count} 家门店（{stores}）。"
+            "疑似异常增长：{label}较上期增长 {growth}，"
+            "其中 {share} 来自 {count} 家门店（{stores}）。"
             "核实前请勿视为真实增长（增长集中于少数门店是刷单的典型特征）。"
         ),
         "anomaly_method": (
@@ -129,8 +171,13 @@ MESSAGES = {
         "gate_failed": "未通过",
         "held_title": "本期报告暂缓发送",
         "held_not_published": "尚无已发布的指标数据。",
-        "held_data_late": "最近一次发布（批次 {run_id}）的数据只到 {data_through}，尚未覆盖本期最后一天 {period_end}。",
-        "held_gate_failed": "最近一次发布（批次 {run_id}，数据截至 {data_through}）未通过数据质量闸门。",
+        "held_data_late": (
+            "最近一次发布（批次 {run_id}）的数据只到 {data_through}，"
+            "尚未覆盖本期最后一天 {period_end}。"
+        ),
+        "held_gate_failed": (
+            "最近一次发布（批次 {run_id}，数据截至 {data_through}）未通过数据质量闸门。"
+        ),
         "held_follow_up": "数据修复并重新发布后，完整报告会自动补发。本通知不含任何指标数值。",
     },
     "en": {
@@ -148,7 +195,7 @@ MESSAGES = {
         "target": "Target",
         "attainment": "Attainment",
         "status": "Status",
-        "yoy": "vs same period last year",
+        "yoy": "vs last year",
         "previous": "{previous} {value}",
         "no_previous": "no published data for the {previous}",
         "last_year": "last year {value}",
@@ -163,12 +210,15 @@ MESSAGES = {
             "earlier periods."
         ),
         "summary_title": "In short",
-        "summary_change": "{label} was {value}, {change} ({change_ratio}) {vs_previous}.",
-        "summary_target": "Target {target}, attainment {attainment}: {status}.",
-        "summary_driver": "Most of the change came from {label} ({contribution}).",
+        "summary_change": "{label}: {value}, {change} ({change_ratio}) {vs_previous}.",
+        "summary_target": "Target {target}, attainment {attainment} ({status}).",
+        "summary_driver": "Main driver: {label} ({contribution}).",
+        "summary_driver_detail": (
+            "Main driver: {label} ({contribution}), of which {detail} {detail_contribution}."
+        ),
         "summary_segment": "By {dimension}, {segment} moved most ({change}).",
-        "summary_flat": "{label} was unchanged from the {previous}.",
-        "trend_title": "Last {count} periods",
+        "summary_flat": "{label}: unchanged from the {previous}.",
+        "trend_title": "Last {count} {unit}",
         "trend_caption": "Solid blue line: {label}, actual; dashed grey line: target.",
         "inputs_title": "Metric tree",
         "other_metrics": "Other tracked metrics (outside the metric tree)",
@@ -182,7 +232,7 @@ MESSAGES = {
         ),
         "why_title": "Why it moved",
         "by_inputs": "{label} change ({change}) split across its input metrics",
-        "contribution": "Contribution to the north star",
+        "contribution": "Contribution",
         "residual": "Not explained by the formula (rounding): {value}",
         "by_dimension": "By {dimension} (the {count} largest moves)",
         "segment": "{dimension}",
@@ -207,14 +257,20 @@ MESSAGES = {
             "ratio's change."
         ),
         "dimensions": {
-            "region": "region", "store": "store", "department": "department",
+            "region": "region",
+            "store": "store",
+            "department": "department",
             "income_band": "income band",
         },
         "store_name": "Store {store}",
         "anomalies_title": "Anomalies",
         "no_anomalies": "No anomalies found.",
-        "anomaly_high": "{label} is {value}, well above the {expected} history predicts (robust z {z}).",
-        "anomaly_low": "{label} is {value}, well below the {expected} history predicts (robust z {z}).",
+        "anomaly_high": (
+            "{label} is {value}, well above the {expected} history predicts (robust z {z})."
+        ),
+        "anomaly_low": (
+            "{label} is {value}, well below the {expected} history predicts (robust z {z})."
+        ),
         "suspect": (
             "Suspect rise: {label} grew {growth}, and {share} of the increase came from "
             "{count} stores ({stores}). Treat it as unverified: a rise carried by a few stores is "
@@ -223,7 +279,8 @@ MESSAGES = {
         "anomaly_method": (
             "Method: the value is compared with the last {history} periods (as year-over-year "
             "ratios where a year of history exists, to remove seasonality); robust z = 0.6745 × "
-            "(value − median) ÷ median absolute deviation, flagged beyond |z| > {threshold}. A rise "
+            "(value − median) ÷ median absolute deviation, flagged beyond |z| > {threshold}. "
+            "A rise "
             "of {spike} or more with {share} or more from the top {top} stores is flagged suspect."
         ),
         "actions_title": "Who acts next",
