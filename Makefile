@@ -71,7 +71,7 @@ review: pipeline
 	  AIRFLOW_CONN_NORTHSTAR_SMTP='$(DEMO_SMTP_CONN)' $(NORTHSTAR) airflow dags test $$dag $(DEMO_REVIEW_DATE) || status=1; \
 	done; \
 	kill $$(cat $(DEMO_SMTP_PID)); wait; \
-	$(BIN)/python -m northstar.delivery.demo_smtp --list --maildir $(DEMO_MAILDIR); \
+	$(BIN)/python -m northstar.delivery.demo_smtp --list --maildir $(DEMO_MAILDIR) --eml-dir $(DEMO_MAILDIR)/eml; \
 	exit $$status
 
 outputs:

@@ -53,3 +53,14 @@ def test_demo_smtp_stores_mail(tmp_path):
     assert len(stored) == 1
     assert stored[0]["X-Envelope-To"] == "growth-lead@example.com"
     assert "1,196" in stored[0].get_payload(decode=True).decode("utf-8")
+
+    eml_dir = tmp_path / "eml"
+    listing = subprocess.run(
+        [sys.executable, "-m", "northstar.delivery.demo_smtp", "--list",
+         "--maildir", str(maildir), "--eml-dir", str(eml_dir)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "growth-lead@example.com" in listing.stdout
+    exported = sorted(eml_dir.glob("*.eml"))
+    assert [path.name for path in exported] == ["001-growth-lead.eml"]
+    assert exported[0].read_bytes() == stored[0].as_bytes()

@@ -68,11 +68,22 @@ def serve(port: int, maildir: Path, pid_file: Path | None) -> None:
         log.info("Demo SMTP server on %s:%d stopped", HOST, port)
 
 
-def list_messages(maildir: Path) -> None:
+def list_messages(maildir: Path, eml_dir: Path | None = None) -> None:
+    """Print recipient and subject of each stored message; copy each to `eml_dir` as .eml."""
     box = mailbox.Maildir(str(maildir), create=False)
-    for key in sorted(box.keys()):
-        message = message_from_bytes(box.get_bytes(key), policy=policy.default)
-        print(f"{message['X-Envelope-To']}\t{message['Subject']}\t{key}")
+    if eml_dir:
+        eml_dir.mkdir(parents=True, exist_ok=True)
+    for number, key in enumerate(sorted(box.keys()), start=1):
+        raw = box.get_bytes(key)
+        message = message_from_bytes(raw, policy=policy.default)
+        line = f"{message['X-Envelope-To']}\t{message['Subject']}"
+        if eml_dir:
+            # The recipient keeps files of one person together in a directory listing.
+            recipient = str(message["X-Envelope-To"]).split("@")[0].replace(",", "_")
+            path = eml_dir / f"{number:03d}-{recipient}.eml"
+            path.write_bytes(raw)
+            line += f"\t{path}"
+        print(line)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,12 +92,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--maildir", type=Path, required=True, help="Maildir to store mail in")
     parser.add_argument("--pid-file", type=Path, help="written once listening, removed on exit")
     parser.add_argument("--list", action="store_true", help="list stored messages and exit")
+    parser.add_argument("--eml-dir", type=Path, help="with --list: also save each message as .eml")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # aiosmtpd logs every SMTP command with full addresses; its warnings are enough here.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     if arguments.list:
-        list_messages(arguments.maildir)
+        list_messages(arguments.maildir, arguments.eml_dir)
         return
     serve(arguments.port, arguments.maildir, arguments.pid_file)
 
