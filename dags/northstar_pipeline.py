@@ -44,10 +44,17 @@ with DAG(
         return len(load_registry().metrics)
 
     @task(max_active_tis_per_dagrun=len(SOURCES))
-    def extract(source: str, data_interval_end=None, run_id=None) -> dict:
+    def extract(source: str, data_interval_start=None, data_interval_end=None, run_id=None) -> dict:
         from northstar.extract import extract_source
 
-        return extract_source(source, interval_end=data_interval_end, run_id=run_id)
+        # The interval start only widens the read below the watermark, so a backfill of an old
+        # interval re-reads it; rows read twice merge by primary key.
+        return extract_source(
+            source,
+            interval_start=data_interval_start,
+            interval_end=data_interval_end,
+            run_id=run_id,
+        )
 
     @task(pool=WAREHOUSE_POOL)
     def load(batch: dict, run_id=None) -> dict:

@@ -281,3 +281,76 @@ def test_cli_runs_both_phases(first_week_home, parquet_value, capsys):
     assert summary["load"]["status"] == "loaded"
     expected = expected_first_week(parquet_value)["raw_marketing.coupons"]
     assert summary["load"]["tables"]["coupons"] == expected
+
+
+KILLED_LOAD = """
+import sys, time
+from pathlib import Path
+from northstar.extract import load as load_module
+merge = load_module.merge_batch
+
+def merge_then_hang(connection, declaration, table, path):
+    changed = merge(connection, declaration, table, path)
+    if table.name == "households":
+        Path(sys.argv[1]).write_text("merged")
+        time.sleep(600)
+    return changed
+
+load_module.merge_batch = merge_then_hang
+load_module.load_source("crm", "first")
+"""
+
+
+def test_killed_load_reruns(first_week_home, parquet_value, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    extract_source("crm", FIRST_INTERVAL_END, "first")
+    marker = tmp_path / "merged"
+    # A real process opens the DuckDB transaction and is killed with SIGKILL inside it, after
+    # the households merge and before the commit.
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_LOAD, str(marker)], env={**os.environ}, cwd=tmp_path
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert child.poll() is None, "the load process ended before the kill"
+        assert time.monotonic() < deadline, "the load process never reached the merge"
+        time.sleep(0.1)
+    child.send_signal(signal.SIGKILL)
+    assert child.wait() == -signal.SIGKILL
+
+    assert warehouse_counts(first_week_home)["raw_crm.households"] == 0
+    assert read_watermarks(first_week_home, "crm") == {}
+    load = load_source("crm", "first")
+
+    expected = expected_first_week(parquet_value)
+    counts = warehouse_counts(first_week_home)
+    assert load["tables"]["households"] == expected["raw_crm.households"]
+    assert counts["raw_crm.households"] == expected["raw_crm.households"]
+    assert counts["raw_crm.demographics"] == expected["raw_crm.demographics"]
+
+
+def test_embedded_masks_contacts(first_week_home):
+    run_all(FIRST_INTERVAL_END, "first")
+
+    crm = sqlite3.connect(first_week_home.sources_dir / "crm.sqlite")
+    clear = crm.execute("select email, full_name from households").fetchall()
+    crm.close()
+    assert len(clear) == warehouse_counts(first_week_home)["raw_crm.households"]
+    emails = [row[0] for row in clear]
+    names = [row[1] for row in clear]
+    connection = duckdb.connect(str(first_week_home.warehouse_path), read_only=True)
+    try:
+        loaded = connection.execute("select email, full_name from raw_crm.households").fetchall()
+    finally:
+        connection.close()
+    assert not {row[0] for row in loaded} & set(emails)
+    assert not {row[1] for row in loaded} & set(names)
+    # Masked emails keep their first letter and domain.
+    assert sorted(row[0] for row in loaded) == sorted(
+        email[0] + "***@" + email.split("@")[1] for email in emails
+    )

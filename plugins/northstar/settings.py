@@ -70,7 +70,7 @@ class Settings:
 
     @property
     def state_dir(self) -> Path:
-        """Extraction state (dlt pipelines and watermarks)."""
+        """Extraction state: watermarks, pending audit records, the sent-report log."""
         return self.home / "state"
 
     @property

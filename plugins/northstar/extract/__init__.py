@@ -7,12 +7,21 @@ Two phases, because DuckDB admits one writer process per file:
 - `load_source(source, run_id)` merges one batch into `raw_<source>` in one DuckDB transaction
   (run it in the `northstar_warehouse` pool), then advances the committed watermarks.
 
-The sources, tables, keys and cursors are declared in `northstar.extract.declarations`.
+The sources, tables, keys, cursors, look-backs, deletion detection and personal-data columns
+are declared once in `northstar.extract.declarations`. NORTHSTAR_SOURCES=embedded (default)
+reads the replayed SQLite, CSV and JSON files; NORTHSTAR_SOURCES=servers reads PostgreSQL,
+MySQL/MariaDB, the marketing REST API and the catalog folder through Airflow connections
+(`northstar.extract.connections`). Each load is recorded in `raw_meta.load_audit`.
 
-Why not dlt: dlt's `merge` loads through a staging dataset in several transactions, and it
-keeps its load packages in its own pipeline folder. This load must be one transaction per
-source, advance the watermark only after the commit and read landing files that an operator
-can inspect. Plain pyarrow and DuckDB keep those guarantees visible in a few hundred lines.
+Why not dlt (1.31), for loading or reading: dlt's `merge` loads through a staging dataset in
+several transactions and keeps its state and load packages in its own pipeline folder. This
+load must be one transaction per source that advances the watermark only after the commit.
+As a reader feeding the landing files, dlt's `sql_table` (pyarrow backend, through
+SQLAlchemy) read the 1.47 million POS lines from PostgreSQL at about 81,000 rows/s on the
+benchmark machine, against about 960,000 rows/s for the COPY stream used here and
+1,350,000 rows/s for COPY to /dev/null (bench/extract_postgres.py, BENCHMARKS.md). Its
+incremental cursor state would also duplicate the watermarks kept here, so plain pyarrow,
+psycopg2/PyMySQL and DuckDB keep both the guarantees and the speed.
 
 This module imports nothing heavy, so DAG files can import it at parse time.
 """

@@ -27,13 +27,23 @@ def main(argv: list[str] | None = None) -> int:
         type=dt.datetime.fromisoformat,
         help="exclusive end of the data interval, ISO time such as 2017-01-08T00:00",
     )
+    parser.add_argument(
+        "--interval-start",
+        type=dt.datetime.fromisoformat,
+        help="start of the data interval; an old start re-reads that interval (a backfill)",
+    )
     parser.add_argument("--run-id", required=True, help="name of the landing batch folder")
     parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
     arguments = parser.parse_args(argv)
     logging.basicConfig(
         level=arguments.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    extracted = extract_source(arguments.source, arguments.interval_end, arguments.run_id)
+    extracted = extract_source(
+        arguments.source,
+        arguments.interval_end,
+        arguments.run_id,
+        interval_start=arguments.interval_start,
+    )
     loaded = load_source(arguments.source, arguments.run_id)
     print(json.dumps({"extract": extracted, "load": loaded}, indent=2, default=str))
     return 0

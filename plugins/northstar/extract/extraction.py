@@ -3,7 +3,7 @@
 This phase never opens the warehouse, so the four sources can be extracted in parallel. A
 batch is `<landing_dir>/<source>/<run_id>/` with one parquet file per table (and one of the
 current source keys for tables that detect deletions) and a `_manifest.json` that is written
-last; a directory without a manifest is never loaded. Rows stream from the source into the
+last. A directory without a manifest is never loaded. Rows stream from the source into the
 parquet files batch by batch, and personal-data columns are masked before a batch is written.
 """
 

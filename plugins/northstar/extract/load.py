@@ -3,7 +3,7 @@
 Rows are merged by primary key (INSERT OR REPLACE), so loading rows that are already in the
 warehouse changes nothing. Watermarks advance and the batch is marked loaded only after the
 transaction commits. A crash before that leaves both untouched, so the next extraction starts
-from the same watermark and no row is lost; a crash after the commit but before the watermark
+from the same watermark and no row is lost. A crash after the commit but before the watermark
 moves makes the next run read those rows again, and the merge absorbs them.
 """
 
@@ -44,8 +44,8 @@ def load_source(source: str, run_id: str, settings: Settings | None = None) -> d
 
     Returns a summary with status ("loaded" or "already_loaded"), the rows new or changed per
     table, rows marked deleted and new columns. Raises LandingBatchError when the batch is
-    missing or was extracted from a watermark that another load has since moved, and
-    SchemaDriftError when a loaded column was dropped or retyped; either failure is audited.
+    missing or was extracted from a watermark that another load has since moved. Raises
+    SchemaDriftError when a loaded column was dropped or retyped. Both failures are audited.
     """
     import duckdb
 
@@ -137,11 +137,12 @@ def _load_tables(connection, declaration, manifest, folder, loaded_at, began) ->
             ],
         )
         log.info(
-            "load %s.%s run %s: %d rows new or changed, %d marked deleted, watermark %s, "
-            "new columns %s",
+            "load %s.%s run %s interval end %s: %d rows new or changed, %d marked deleted, "
+            "watermark %s, new columns %s",
             declaration.name,
             table.name,
             manifest["run_id"],
+            manifest["interval_end"],
             changed,
             deleted,
             entry["to_watermark"],

@@ -38,7 +38,7 @@ QUOTED_INVALID_LINES = 5
 
 @dataclass(frozen=True)
 class ReadRequest:
-    """What to read: rows with cursor >= `since` (all when None) and < `interval_end`."""
+    """The rows to read: cursor >= `since` (no lower bound when None) and < `interval_end`."""
 
     source: SourceDeclaration
     table: TableDeclaration
@@ -51,7 +51,7 @@ class ReadRequest:
 class TableRead:
     """A stream of batches with the columns loaded (declared, then new) and the new watermark.
 
-    `watermark()` is valid once `batches` is exhausted. `keys` holds every primary key that
+    `watermark()` is valid once `batches` is exhausted. `keys` contains every primary key that
     the source has now, for tables that detect deletions by comparing keys.
     """
 
@@ -180,6 +180,8 @@ def read_csv_snapshot(request: ReadRequest, path: Path) -> TableRead:
     try:
         rows = pacsv.read_csv(
             path,
+            # A single thread lets the invalid-row handler see line numbers.
+            read_options=pacsv.ReadOptions(use_threads=False),
             parse_options=pacsv.ParseOptions(invalid_row_handler=skip_invalid),
             convert_options=options,
         )

@@ -30,7 +30,7 @@ def dbt_env() -> dict[str, str]:
 def dbt_task_group_kwargs() -> dict:
     """Keyword arguments for `cosmos.DbtTaskGroup`, built from the shared settings."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import LoadMode, TestBehavior
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
     settings = get_settings()
     project_dir = settings.dbt_project_dir
@@ -46,7 +46,13 @@ def dbt_task_group_kwargs() -> dict:
             target_name="warehouse",
             profiles_yml_filepath=project_dir / "profiles.yml",
         ),
-        "execution_config": ExecutionConfig(dbt_executable_path=dbt_executable()),
+        "execution_config": ExecutionConfig(
+            dbt_executable_path=dbt_executable(),
+            # dbt-duckdb keeps its DuckDB connection open in the process that ran dbt. In a
+            # subprocess that connection ends with dbt, so a later task in the same worker process
+            # (as under `airflow dags test`) can open the warehouse read-only.
+            invocation_mode=InvocationMode.SUBPROCESS,
+        ),
         "render_config": RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             # `dbt build` per node runs each model with its tests, so a failed test stops its

@@ -4,11 +4,11 @@
 (inclusive). Progress is stored in `<sources_dir>/replay_state.json`, so a later call adds
 only the days after the last replayed one, and a call for an earlier or equal day does nothing.
 
-NORTHSTAR_SOURCES chooses where the rows go (see `northstar.extract.connections`): `embedded`
-writes SQLite, CSV and JSON files under the sources dir; `servers` writes the CRM to
-PostgreSQL, the POS to MySQL/MariaDB and the catalog to the folder of its Airflow connection,
-and keeps marketing deliveries as the files that the marketing API serves. The servers setting
-keeps its progress in `replay_state_servers.json`.
+NORTHSTAR_SOURCES chooses where the rows go (see `northstar.extract.connections`). `embedded`
+writes SQLite, CSV and JSON files under the sources dir. `servers` writes the CRM to
+PostgreSQL, the POS to MySQL/MariaDB and the catalog to the folder of its Airflow connection.
+Marketing deliveries stay files in both settings, because the marketing API serves them.
+The servers setting keeps its progress in `replay_state_servers.json`.
 
 Run it from a shell:
 
