@@ -26,13 +26,15 @@ DEMO_SMTP_PID := $(DEMO_MAILDIR)/smtp.pid
 DEMO_SMTP_CONN := {"conn_type": "smtp", "host": "127.0.0.1", "port": $(DEMO_SMTP_PORT), "extra": {"disable_ssl": true, "disable_tls": true, "from_email": "North Star Warehouse <reports@example.com>", "timeout": 30, "retry_limit": 0}}
 REVIEW_DAGS := northstar_review_weekly northstar_review_monthly northstar_review_quarterly
 
-.PHONY: help install setup demo replay pipeline review outputs test test-deps lint format lock bench clean
+.PHONY: help install setup demo replay pipeline review outputs validate-metrics catalog check-metrics \
+	test test-deps lint format lock bench clean
 
 help:
 	@echo "make demo    set up and run the pipeline and the December 2017 review on real data"
 	@echo "make test    set up and run linters and the test suite"
 	@echo "make lint    ruff and sqlfluff only"
 	@echo "make bench   run the benchmarks and print the results"
+	@echo "make validate-metrics | catalog | check-metrics   work with the metric registry"
 
 $(BIN)/python:
 	@echo "==> Creating the virtualenv in $(VENV)"
@@ -76,6 +78,17 @@ review: pipeline
 
 outputs:
 	@$(NORTHSTAR) outputs
+
+validate-metrics: install
+	$(NORTHSTAR) validate-metrics
+
+# The metric catalog page: every metric's definition, owner, versions, lineage and latest value.
+catalog: install
+	$(NORTHSTAR) catalog
+
+# Compare metric_values with MetricFlow's computation of the same definitions.
+check-metrics: install
+	$(NORTHSTAR) check-metrics
 
 demo: review
 	@echo "==> Done"

@@ -63,6 +63,13 @@ with DAG(
         return load_source(batch["source"], run_id=run_id)
 
     @task(pool=WAREHOUSE_POOL)
+    def check_metric_consistency(run_id=None) -> dict:
+        """Recompute every metric with MetricFlow from the same registry, beside metric_values."""
+        from northstar.metrics.consistency import check_metric_consistency
+
+        return check_metric_consistency(run_id=run_id)
+
+    @task(pool=WAREHOUSE_POOL)
     def quality_gate(data_interval_end=None, run_id=None) -> dict:
         from northstar.orchestration.pipeline import run_gate
 
@@ -80,5 +87,5 @@ with DAG(
     loads = load.expand(batch=extracts)
     gate = quality_gate()
     validate_metric_registry() >> extracts
-    loads >> dbt_build >> gate
+    loads >> dbt_build >> check_metric_consistency() >> gate
     publish(gate)

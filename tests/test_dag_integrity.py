@@ -13,7 +13,13 @@ EXPECTED_DAGS = {
     "northstar_review_quarterly",
 }
 # Tasks that open the DuckDB warehouse; anything else in the pipeline must stay out of the pool.
-WAREHOUSE_TASK_PREFIXES = ("load", "quality_gate", "publish", "dbt_build.")
+WAREHOUSE_TASK_PREFIXES = (
+    "load",
+    "check_metric_consistency",
+    "quality_gate",
+    "publish",
+    "dbt_build.",
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +80,7 @@ def test_pipeline_dbt_models_rendered(dag_bag):
 
 def test_pipeline_order(dag_bag):
     dag = dag_bag.dags["northstar_pipeline"]
-    publish = dag.get_task("publish")
-    assert "quality_gate" in publish.upstream_task_ids
-    gate = dag.get_task("quality_gate")
-    assert any(task_id.startswith("dbt_build.") for task_id in gate.upstream_task_ids)
+    assert "quality_gate" in dag.task_dict["publish"].upstream_task_ids
+    assert "check_metric_consistency" in dag.task_dict["quality_gate"].upstream_task_ids
+    consistency = dag.task_dict["check_metric_consistency"]
+    assert any(task_id.startswith("dbt_build.") for task_id in consistency.upstream_task_ids)

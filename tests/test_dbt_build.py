@@ -98,9 +98,9 @@ RAW_ROWS = {
     "raw_marketing.coupon_redemptions": [(3, 900001, 1, "2017-12-13")],
 }
 
-# Tree identity broken on purpose: organic returning households that forget the "returning"
-# condition also count new households, so campaign + organic exceeds returning in W49.
-BROKEN_ORGANIC_COMPUTE = "count(distinct case when not is_campaign_targeted then household_id end)"
+# Tree identity broken on purpose: an organic returning measure that forgets the "returning"
+# condition also counts new households, so campaign + organic exceeds returning in W49.
+BROKEN_ORGANIC_EXPR = "case when not is_campaign_targeted then household_id end"
 ADDED_METRIC = {
     "name": "baskets",
     "label": "Baskets",
@@ -117,7 +117,8 @@ ADDED_METRIC = {
             "direction": "higher_is_better",
             "grains": ["month"],
             "source_systems": ["pos"],
-            "compute": "sum(baskets)",
+            "version": 1,
+            "effective_date": "2017-01-01",
         }
     },
 }
@@ -191,9 +192,9 @@ def edited_registry_build(tmp_path_factory: pytest.TempPathFactory):
     shutil.copytree(DBT_PROJECT_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
     registry_file = project_dir / "models" / "marts" / "metrics" / "north_star_metrics.yml"
     registry = yaml.safe_load(registry_file.read_text(encoding="utf-8"))
-    for metric in registry["metrics"]:
-        if metric["name"] == "organic_returning_households":
-            metric["config"]["meta"]["compute"] = BROKEN_ORGANIC_COMPUTE
+    for measure in registry["semantic_models"][0]["measures"]:
+        if measure["name"] == "organic_returning_households":
+            measure["expr"] = BROKEN_ORGANIC_EXPR
     registry["metrics"].append(ADDED_METRIC)
     registry_file.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
 
@@ -366,3 +367,30 @@ def test_broken_identity_fails_build(edited_registry_build):
         "and period_start = '2017-12-04' and dimension_name = 'total' and not holds",
     )
     assert rows == [(3.0, 2.0)]
+
+
+def test_region_cut(built_home):
+    # Store 20 is North in the store master; store 10 is not in it, so its region is Unknown.
+    # December North: households 1 (basket 103) and 3 (105, 106); Unknown: households 1 and 2.
+    assert metric_value(built_home, "active_households", "2017-12", ("region", "North")) == 2
+    assert metric_value(built_home, "active_households", "2017-12", ("region", "Unknown")) == 2
+    assert metric_value(built_home, "sales_value", "2017-12", ("region", "North")) == 7.5
+
+
+def test_dim_store_region(built_home):
+    rows = query(built_home, "select store_id, region from marts.dim_store order by store_id")
+    assert rows == [(10, "Unknown"), (20, "North")]
+
+
+def test_quarter_targets(built_home):
+    rows = query(
+        built_home,
+        "select metric_id, target_value, target_source from marts.metric_targets "
+        "where grain = 'quarter' and period_start = '2017-10-01' and dimension_name = 'total' "
+        "and metric_id in ('active_households', 'sales_value') order by metric_id",
+    )
+    # Active households: the planners' Q4 figure. Sales: 395,000 + 400,000 + 430,000.
+    assert rows == [
+        ("active_households", 2350.0, "seed"),
+        ("sales_value", 1225000.0, "rollup_sum"),
+    ]

@@ -83,6 +83,12 @@ insert into marts.metric_attainment values
 create table marts.metric_definitions(metric_id varchar, is_north_star boolean);
 insert into marts.metric_definitions values ('repeat_households', true),
     ('active_households', false), ('repeat_rate', false);
+
+create table marts.metric_consistency_checks(metric_id varchar, grain varchar,
+    period_start date, dimension_name varchar, dimension_value varchar, store_value double,
+    metricflow_value double, abs_diff double, holds boolean);
+insert into marts.metric_consistency_checks values
+    ('active_households', 'week', '2017-11-27', 'total', 'all', 2, 2, 0, true);
 """
 
 
@@ -207,6 +213,12 @@ def test_gate_tree_identity_broken(warehouse: Path) -> None:
             "is_north_star",
         ),
         (
+            "update marts.metric_consistency_checks set holds = false, metricflow_value = 3",
+            "marts__metric_consistency_checks",
+            "expect_column_values_to_be_in_set",
+            "holds",
+        ),
+        (
             "insert into raw_crm.households values (2, '2017-11-28', '2017-12-02')",
             "raw_crm__households",
             "expect_column_values_to_be_unique",
@@ -221,6 +233,7 @@ def test_gate_tree_identity_broken(warehouse: Path) -> None:
         "unknown-grain",
         "unknown-status",
         "three-north-stars",
+        "metricflow-differs",
         "duplicate-household",
     ],
 )

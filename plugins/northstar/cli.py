@@ -56,11 +56,33 @@ def setup() -> None:
 
 
 def validate_metrics() -> None:
-    from northstar.metrics import load_registry
+    """Validate the metric registry; exit with code 2 and the error naming the metric and fix."""
+    from northstar.metrics.registry import RegistryError, load_registry, registry_path
 
-    registry = load_registry()
+    try:
+        registry = load_registry()
+    except RegistryError as error:
+        print(f"Invalid metric registry {registry_path()}: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(f"Metric registry is valid: {len(registry.metrics)} metrics, "
           f"north star {registry.north_star.id!r}.")  # fmt: skip
+
+
+def metric_catalog() -> None:
+    from northstar.metrics.catalog import write_catalog
+
+    print(f"Metric catalog written to {write_catalog()}")
+
+
+def metric_consistency() -> None:
+    """Compare metric_values with MetricFlow; exit with code 1 when any value differs."""
+    from northstar.metrics.consistency import CONSISTENCY_TABLE, check_metric_consistency
+
+    result = check_metric_consistency(run_id="cli")
+    print(f"{result['checked']} metric values compared with MetricFlow, {result['failing']} "
+          f"differ; see {CONSISTENCY_TABLE}.")  # fmt: skip
+    if result["failing"]:
+        raise SystemExit(1)
 
 
 def replay(until: date) -> None:
@@ -110,6 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="migrate Airflow's database, create the pool, parse dbt")
     commands.add_parser("validate-metrics", help="validate the metric registry")
+    commands.add_parser("catalog", help="write the metric catalog page under the reports dir")
+    commands.add_parser(
+        "check-metrics", help="compare metric_values with MetricFlow on the built warehouse"
+    )
     commands.add_parser("outputs", help="print where the outputs are and the north star by month")
     replay_parser = commands.add_parser("replay", help="fill the source systems up to a date")
     replay_parser.add_argument(
@@ -127,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
         setup()
     elif args.command == "validate-metrics":
         validate_metrics()
+    elif args.command == "catalog":
+        metric_catalog()
+    elif args.command == "check-metrics":
+        metric_consistency()
     elif args.command == "outputs":
         outputs()
     elif args.command == "replay":

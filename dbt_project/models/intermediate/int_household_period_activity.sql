@@ -20,6 +20,10 @@ campaign_households as (
     select * from {{ ref('stg_marketing__campaign_households') }}
 ),
 
+store_regions as (
+    select * from {{ ref('store_regions') }}
+),
+
 grains as (
     select unnest({{ metric_grains() }}) as grain
 ),
@@ -56,9 +60,9 @@ baskets as (
 ),
 
 basket_cuts as (
-    -- One row per basket and cut it falls in: the total, its store, its household's income band
-    -- and each department it holds. A basket appears once per cut, so count(*) over a cut counts
-    -- distinct baskets without the cost of count(distinct).
+    -- One row per basket and cut it falls in: the total, its store, its store's region, its
+    -- household's income band and each department it holds. A basket appears once per cut,
+    -- so count(*) over a cut counts distinct baskets without the cost of count(distinct).
     select
         basket_id,
         household_id,
@@ -78,6 +82,19 @@ basket_cuts as (
         cast(store_id as varchar) as dimension_value,
         sales_value
     from baskets
+
+    union all
+
+    -- A household is active in a region when it bought in any store of the region.
+    select
+        baskets.basket_id,
+        baskets.household_id,
+        baskets.date_day,
+        'region' as dimension_name,
+        coalesce(store_regions.region, 'Unknown') as dimension_value,
+        baskets.sales_value
+    from baskets
+    left join store_regions on baskets.store_id = store_regions.store_id
 
     union all
 

@@ -43,6 +43,7 @@ def build_expectations() -> dict[str, list[Any]]:
         "marts__metric_tree_checks": _metric_tree_checks(),
         "marts__metric_attainment": _metric_attainment(),
         "marts__metric_definitions": _metric_definitions(),
+        "marts__metric_consistency_checks": _metric_consistency_checks(),
     }
 
 
@@ -317,5 +318,26 @@ def _metric_definitions() -> list[Any]:
             column="is_north_star",
             min_value=1,
             max_value=1,
+        ),
+    ]
+
+
+def _metric_consistency_checks() -> list[Any]:
+    return [
+        _not_empty(CRITICAL, "no rows means metric_values was not compared with MetricFlow"),
+        *_unique_key(list(t.METRIC_VALUE_KEY), "one comparison per metric value"),
+        _expect(
+            "ExpectColumnValuesToNotBeNull",
+            CRITICAL,
+            "an unevaluated comparison cannot vouch for a metric value",
+            column="holds",
+        ),
+        _expect(
+            "ExpectColumnValuesToBeInSet",
+            CRITICAL,
+            "a value that differs from MetricFlow's result for the same definition is not the "
+            "governed number",
+            column="holds",
+            value_set=[True],
         ),
     ]

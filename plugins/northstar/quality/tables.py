@@ -32,7 +32,7 @@ PARAM_DATA_INTERVAL_END = "data_interval_end"
 PARAM_FRESHNESS_FLOOR = "transaction_freshness_floor"
 
 METRIC_GRAINS = ("day", "week", "month", "quarter")
-METRIC_DIMENSIONS = ("total", "store", "department", "income_band")
+METRIC_DIMENSIONS = ("total", "store", "region", "department", "income_band")
 ATTAINMENT_STATUSES = ("on_track", "at_risk", "off_track")
 
 
@@ -145,6 +145,12 @@ MART_TABLES = (
         "metric_definitions",
         ("metric_id", "is_north_star"),
         key=("metric_id",),
+    ),
+    TableSpec(
+        "marts",
+        "metric_consistency_checks",
+        (*METRIC_VALUE_KEY, "store_value", "metricflow_value", "holds"),
+        key=METRIC_VALUE_KEY,
     ),
 )
 

@@ -1,7 +1,9 @@
 {#
-    Generated from the metric registry: each simple metric's config.meta.compute aggregates the
-    household activity, each ratio metric divides two simple metrics. Adding a metric to
-    north_star_metrics.yml adds its rows here with no change to this file.
+    Generated from the metric registry: each simple metric aggregates its measure (with its
+    MetricFlow filter) over the activity model, a ratio divides two simple metrics and a derived
+    metric evaluates its expr over simple metrics. Adding a metric to the registry adds its rows
+    here with no change to this file. metric_consistency_checks compares these values with what
+    MetricFlow computes from the same definitions.
 #}
 {%- set metrics = northstar_metrics() -%}
 {%- set simple_metrics = metrics | selectattr('type', 'equalto', 'simple') | list -%}
@@ -9,7 +11,7 @@
 with
 
 activity as (
-    select * from {{ ref('int_household_period_activity') }}
+    select * from {{ ref(metric_activity_model()) }}
 ),
 
 simple_metric_columns as (
@@ -20,7 +22,7 @@ simple_metric_columns as (
         period_start,
         dimension_name,
         {% for metric in simple_metrics %}
-        cast({{ metric_meta(metric).compute }} as double) as {{ metric.name }},
+        cast({{ metric_compute(metric_fields(metric)) }} as double) as {{ metric.name }},
         {% endfor %}
         dimension_value
     from activity
@@ -41,7 +43,7 @@ metric_rows as (
     from simple_metric_columns
     where false
     {% for metric in metrics %}
-    {% set meta = metric_meta(metric) %}
+    {% set sql = metric_value_sql(metric.name, metric_fields(metric)) %}
 
     union all
 
@@ -51,21 +53,9 @@ metric_rows as (
         dimension_name,
         dimension_value,
         {{ sql_literal(metric.name) }} as metric_id,
-        {% if metric.type == 'ratio' %}
-        {% set numerator = metric_operand(metric, 'numerator') %}
-        {% set denominator = metric_operand(metric, 'denominator') %}
-        {% if meta.zero_denominator == 'zero' %}
-        coalesce({{ numerator }} / nullif({{ denominator }}, 0), 0) as value,
-        {% else %}
-        {{ numerator }} / nullif({{ denominator }}, 0) as value,
-        {% endif %}
-        {{ numerator }} as numerator,
-        {{ denominator }} as denominator
-        {% else %}
-        {{ metric.name }} as value,
-        null as numerator,
-        null as denominator
-        {% endif %}
+        {{ sql.value }} as value,
+        {{ sql.numerator }} as numerator,
+        {{ sql.denominator }} as denominator
     from simple_metric_columns
     where {{ metric_scope(metric) }}
     {% endfor %}

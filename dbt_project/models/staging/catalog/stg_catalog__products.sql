@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_catalog', 'products') }}
+    {{ live_source_rows('raw_catalog', 'products') }}
 ),
 
 products as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_crm', 'demographics') }}
+    {{ live_source_rows('raw_crm', 'demographics') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_crm', 'households') }}
+    {{ live_source_rows('raw_crm', 'households') }}
 ),
 
 households as (

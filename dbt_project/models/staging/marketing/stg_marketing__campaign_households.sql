@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_marketing', 'campaign_households') }}
+    {{ live_source_rows('raw_marketing', 'campaign_households') }}
 ),
 
 campaign_households as (

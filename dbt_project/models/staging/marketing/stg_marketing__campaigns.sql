@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_marketing', 'campaigns') }}
+    {{ live_source_rows('raw_marketing', 'campaigns') }}
 ),
 
 campaigns as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_marketing', 'coupon_redemptions') }}
+    {{ live_source_rows('raw_marketing', 'coupon_redemptions') }}
 ),
 
 coupon_redemptions as (

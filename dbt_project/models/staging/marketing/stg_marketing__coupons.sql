@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_marketing', 'coupons') }}
+    {{ live_source_rows('raw_marketing', 'coupons') }}
 ),
 
 coupons as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_pos', 'transactions') }}
+    {{ live_source_rows('raw_pos', 'transactions') }}
 ),
 
 sales_lines as (
