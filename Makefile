@@ -91,6 +91,8 @@ check-metrics: install
 	$(NORTHSTAR) check-metrics
 
 demo: review
+	@echo "==> Writing the metric catalog page"
+	$(NORTHSTAR) catalog
 	@echo "==> Done"
 	@$(NORTHSTAR) outputs
 

@@ -94,8 +94,10 @@ def test_published_metrics_match_parquet(deployment, grain):
     published = published_totals(deployment, grain).pivot(
         index="period_start", columns="metric_id", values="value"
     )
-    published.index = pd.to_datetime(published.index)
+    # DuckDB dates arrive in microseconds, pandas computes in nanoseconds: compare as days.
+    published.index = pd.DatetimeIndex(published.index).as_unit("ns")
     expected = expected.set_index("period_start")
+    expected.index = pd.DatetimeIndex(expected.index).as_unit("ns")
     assert list(published.index) == list(expected.index)
     for metric_id in METRICS_BY_GRAIN[grain]:
         pd.testing.assert_series_equal(
