@@ -1,10 +1,10 @@
 """
 ### North star pipeline
 
-Daily: extract every source system incrementally into the warehouse raw layer, build the dbt
-models (staging, conformed dimensions and facts, metric marts, with their tests), validate raw and
-marts with the Great Expectations gate, and publish the marts atomically to
-`var/published/marts.duckdb`.
+Daily: extract every source system incrementally into the warehouse raw layer and build the dbt
+models (staging, conformed dimensions and facts, metric marts) with their tests. Then compare the
+metric store with MetricFlow, validate raw and marts with the Great Expectations gate, and
+publish the marts atomically to `var/published/marts.duckdb`.
 
 Extraction reads each source in parallel into landing files; only the load step, dbt, the gate
 and publishing touch the DuckDB warehouse, and they share the one-slot `northstar_warehouse` pool
@@ -48,7 +48,7 @@ with DAG(
         from northstar.extract import extract_source
 
         # The interval start only widens the read below the watermark, so a backfill of an old
-        # interval re-reads it; rows read twice merge by primary key.
+        # interval re-reads it. Rows read twice merge by primary key.
         return extract_source(
             source,
             interval_start=data_interval_start,

@@ -26,11 +26,12 @@ from independent_metrics import compute_total_metrics
 
 pytestmark = pytest.mark.e2e
 
-FIRST_REPLAY_THROUGH = date(2017, 1, 10)
-SECOND_REPLAY_THROUGH = date(2017, 1, 17)
+FIRST_REPLAY_THROUGH = date(2017, 1, 20)
+# The second replay closes January, so the January review has complete data and is not held.
+SECOND_REPLAY_THROUGH = date(2017, 2, 1)
 # `dags test` at midnight after a day runs the daily interval that ends there.
-FIRST_RUN_DATE = "2017-01-11"
-SECOND_RUN_DATE = "2017-01-18"
+FIRST_RUN_DATE = "2017-01-21"
+SECOND_RUN_DATE = "2017-02-02"
 # Recipients in config/recipients.yml whose scope is the whole company.
 COMPANY_WIDE_RECIPIENTS = {"growth-lead@example.com", "category-manager@example.com"}
 METRICS_BY_GRAIN = {
@@ -71,7 +72,7 @@ def deployment(tmp_path_factory):
     northstar(settings, "airflow", "dags", "test", "northstar_pipeline", SECOND_RUN_DATE)
     northstar(
         settings, "airflow", "dags", "test", "northstar_review_monthly", "2017-02-01",
-        "--conf", '{"month": "2017-01"}',
+        "--conf", '{"period": "2017-01"}',
     )  # fmt: skip
     return settings
 
@@ -114,7 +115,7 @@ def test_rerun_loads_nothing_twice(deployment):
     with duckdb.connect(str(deployment.warehouse_path), read_only=True) as con:
         expected = con.execute(
             "select count(*) from read_parquet(?) where transaction_timestamp < ?",
-            [str(parquet), "2017-01-18"],
+            [str(parquet), SECOND_RUN_DATE],
         ).fetchone()[0]
         loaded = con.execute("select count(*) from raw_pos.transactions").fetchone()[0]
         distinct = con.execute(

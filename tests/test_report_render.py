@@ -16,6 +16,7 @@ from published_fixture import DEC, write_published_marts
 
 from northstar.reports.chart import CHART_WIDTH_PX
 from northstar.reports.monthly import build_monthly_review, write_monthly_reports
+from northstar.reports.pdf import CHROMIUM_FLAGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Tall enough for the whole report, so the screenshot can be read end to end.
@@ -41,14 +42,7 @@ def screenshot(html_path, tmp_path, name):
     profile.mkdir()
     command = [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={profile}",
         f"--screenshot={png}",
         f"--window-size={WINDOW[0]},{WINDOW[1]}",

@@ -35,8 +35,8 @@ def run_tool(name: str, *args: str, check: bool = True) -> int:
         command += ["--project-dir", project_dir, "--profiles-dir", project_dir]
     completed = subprocess.run(command, env=env, check=False)
     if check and completed.returncode != 0:
-        shown = " ".join([name, *args])
-        raise SystemExit(f"`{shown}` failed with exit code {completed.returncode}.")
+        command_line = " ".join([name, *args])
+        raise SystemExit(f"`{command_line}` failed with exit code {completed.returncode}.")
     return completed.returncode
 
 
