@@ -120,7 +120,7 @@ def runtime_env(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.cache_dir / "cosmos"),
-        # `airflow api-server` and `airflow standalone` listen on loopback unless configured otherwise.
+        # The API server (`airflow api-server`, `airflow standalone`) listens on loopback only.
         "AIRFLOW__API__HOST": "127.0.0.1",
         **PRIVACY_ENV,
     }
