@@ -27,7 +27,7 @@ DEMO_SMTP_CONN := {"conn_type": "smtp", "host": "127.0.0.1", "port": $(DEMO_SMTP
 REVIEW_DAGS := northstar_review_weekly northstar_review_monthly northstar_review_quarterly
 
 .PHONY: help install setup demo replay pipeline review outputs validate-metrics catalog check-metrics \
-	test test-deps lint format lock bench clean
+	test browser lint format lock bench clean
 
 help:
 	@echo "make demo    set up and run the pipeline and the December 2017 review on real data"
@@ -64,7 +64,7 @@ pipeline: replay
 	@echo "==> Running the northstar_pipeline DAG (extract, dbt build, quality gate, publish)"
 	$(NORTHSTAR) airflow dags test northstar_pipeline $(DEMO_PIPELINE_DATE)
 
-review: pipeline
+review: pipeline browser
 	@echo "==> Sending the weekly, monthly and quarterly reviews for late 2017 through a local SMTP server on 127.0.0.1:$(DEMO_SMTP_PORT)"
 	$(BIN)/python -m northstar.delivery.demo_smtp --port $(DEMO_SMTP_PORT) --maildir $(DEMO_MAILDIR) --pid-file $(DEMO_SMTP_PID) & \
 	for i in $$(seq 100); do test -f $(DEMO_SMTP_PID) && break; sleep 0.1; done; \
@@ -96,8 +96,9 @@ demo: review
 	@echo "==> Done"
 	@$(NORTHSTAR) outputs
 
-# Headless Chromium and CJK fonts let the tests look at rendered reports.
-test-deps:
+# Headless Chromium renders the PDF attachment of a review and lets the tests look at rendered
+# reports; the CJK fonts give it Chinese glyphs.
+browser:
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  echo "==> Installing chromium and fonts-noto-cjk for the report rendering tests"; \
 	  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
@@ -112,7 +113,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/sqlfluff fix dbt_project/models dbt_project/macros dbt_project/tests
 
-test: setup test-deps lint
+test: setup browser lint
 	$(BIN)/pytest
 
 lock: | $(BIN)/uv

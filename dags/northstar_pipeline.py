@@ -35,15 +35,15 @@ with DAG(
     tags=TAGS,
     doc_md=__doc__,
 ) as dag:
-
-    @task
+    # An invalid registry stays invalid until someone edits it, so a retry would only wait.
+    @task(retries=0)
     def validate_metric_registry() -> int:
         """Refuse to start on an invalid metric registry."""
         from northstar.metrics import load_registry
 
         return len(load_registry().metrics)
 
-    @task(max_active_tis_per_dagrun=len(SOURCES))
+    @task
     def extract(source: str, data_interval_start=None, data_interval_end=None, run_id=None) -> dict:
         from northstar.extract import extract_source
 
@@ -83,9 +83,14 @@ with DAG(
 
     dbt_build = DbtTaskGroup(group_id="dbt_build", **dbt_task_group_kwargs())
 
-    extracts = extract.expand(source=list(SOURCES))
-    loads = load.expand(batch=extracts)
+    # One extract and one load per source, not a mapped task: a source that fails after its
+    # retries then stops only its own load, and the healthy sources' data still lands.
+    registry_valid = validate_metric_registry()
+    for source in SOURCES:
+        batch = extract.override(task_id=f"extract_{source}")(source)
+        registry_valid >> batch
+        load.override(task_id=f"load_{source}")(batch) >> dbt_build
+
     gate = quality_gate()
-    validate_metric_registry() >> extracts
-    loads >> dbt_build >> check_metric_consistency() >> gate
+    dbt_build >> check_metric_consistency() >> gate
     publish(gate)

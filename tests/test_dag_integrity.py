@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from northstar.extract.declarations import SOURCES
 from northstar.settings import REPO_ROOT, WAREHOUSE_POOL, runtime_env
 
 EXPECTED_DAGS = {
@@ -84,3 +85,10 @@ def test_pipeline_order(dag_bag):
     assert "check_metric_consistency" in dag.task_dict["quality_gate"].upstream_task_ids
     consistency = dag.task_dict["check_metric_consistency"]
     assert any(task_id.startswith("dbt_build.") for task_id in consistency.upstream_task_ids)
+
+
+def test_pipeline_sources_load_independently(dag_bag):
+    dag = dag_bag.dags["northstar_pipeline"]
+    for source in SOURCES:
+        load = dag.task_dict[f"load_{source}"]
+        assert load.upstream_task_ids == {f"extract_{source}"}, source

@@ -8,6 +8,8 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from northstar.settings import Settings
 from northstar.sources.replay import main, replay_sources
 
@@ -179,3 +181,12 @@ def test_replay_cli_first_day(northstar_home, parquet_value):
         "select count(*) from {transactions} where transaction_timestamp < '2017-01-02'"
     )
     assert sqlite_value(pos, "select count(*) from transactions") == expected
+
+
+def test_replay_cli_rejects_invalid_date(capsys):
+    with pytest.raises(SystemExit):
+        main(["--until", "2017-02-30"])
+
+    error = capsys.readouterr().err
+    assert "'2017-02-30'" in error
+    assert "YYYY-MM-DD" in error

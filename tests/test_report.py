@@ -477,6 +477,19 @@ def test_held_notice_late(northstar_home):
     assert "1,196" not in notice.text + notice.html
 
 
+def test_held_notice_no_data(northstar_home):
+    # The publish reaches past January 2018 but the fixture has values only up to December 2017,
+    # as when the sources stop delivering and only the freshness warning fires.
+    write_published_marts(northstar_home.published_path, data_through=date(2018, 2, 28))
+    readiness = check_readiness(parse_period("monthly", "2018-01"))
+
+    notice = build_held_notice(readiness, "en")
+
+    assert readiness.ready is False
+    assert readiness.reason == "no_data"
+    assert "has no metric values for this period" in notice.text
+
+
 def test_held_notice_gate_failed(northstar_home):
     write_published_marts(northstar_home.published_path, gate_status="failed")
     readiness = check_readiness(parse_period("monthly", "2017-12"))

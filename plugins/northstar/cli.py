@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from northstar.settings import WAREHOUSE_POOL, get_settings, runtime_env
+from northstar.sources.replay import parse_business_day
 
 log = logging.getLogger("northstar")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -98,7 +99,8 @@ def outputs() -> None:
     settings = get_settings()
     print(f"Published marts:  {settings.published_path}")
     print(f"Reports:          {settings.reports_dir}")
-    print(f"Outbox (.eml):    {settings.outbox_dir}")
+    print(f"Demo mail (.eml): {settings.home / 'mail' / 'eml'}")
+    print(f"Outbox (.eml):    {settings.outbox_dir}  (used when no SMTP connection is set)")
     print(f"Quality results:  {settings.quality_dir}")
     print(f"Warehouse:        {settings.warehouse_path}")
     if not settings.published_path.exists():
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("outputs", help="print where the outputs are and the north star by month")
     replay_parser = commands.add_parser("replay", help="fill the source systems up to a date")
     replay_parser.add_argument(
-        "--until", type=date.fromisoformat, required=True,
+        "--until", type=parse_business_day, required=True,
         help="last business day to replay, inclusive (YYYY-MM-DD)",
     )  # fmt: skip
     for tool in ("airflow", "dbt"):

@@ -124,7 +124,8 @@ def _check_ratio(registry: Registry, metric: MetricDefinition) -> None:
     if metric.zero_denominator not in ZERO_DENOMINATOR_POLICIES:
         raise RegistryError(
             f"{where} is a ratio whose denominator {metric.denominator!r} can be zero; set "
-            "'zero_denominator' to null (undefined) or zero under config.meta."
+            '\'zero_denominator\' to "null" (undefined) or "zero" under config.meta. Quote '
+            "the word, because YAML reads a bare null as no value."
         )
     if metric.target_rollup == "sum":
         raise RegistryError(
@@ -157,7 +158,8 @@ def _check_derived(registry: Registry, metric: MetricDefinition) -> None:
     if divisors(metric.expr) and metric.zero_denominator not in ZERO_DENOMINATOR_POLICIES:
         raise RegistryError(
             f"{where} divides by {', '.join(divisors(metric.expr))}, which can be zero; set "
-            "'zero_denominator' to null (undefined) or zero under config.meta."
+            '\'zero_denominator\' to "null" (undefined) or "zero" under config.meta. Quote '
+            "the word, because YAML reads a bare null as no value."
         )
     _check_unit(registry, metric, metric.expr, "its expr")
 

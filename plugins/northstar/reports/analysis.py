@@ -20,7 +20,9 @@ TOP_SEGMENTS = 5
 # The ratio metric split into rate and mix effects over a dimension that partitions households.
 MIX_RATE_DIMENSIONS = ("income_band",)
 # Dimensions whose segments partition the households, so their changes add up to the total.
-PARTITION_DIMENSIONS = ("region", "income_band")
+# Each household has one income band. Region is no partition: a household that shops in stores
+# of two regions counts in both, so region changes need not add up to the total.
+PARTITION_DIMENSIONS = ("income_band",)
 STATUS_NEEDING_ACTION = ("at_risk", "off_track")
 
 

@@ -69,7 +69,7 @@ class Readiness:
 
     period: Period
     ready: bool
-    reason: str | None  # not_published, data_late or gate_failed
+    reason: str | None  # not_published, data_late, no_data or gate_failed
     quality: QualitySummary | None
 
 
@@ -106,12 +106,21 @@ def check_readiness(period: Period) -> Readiness:
         return Readiness(period, False, "not_published", None)
     try:
         quality = _load_quality(con, path)
+        # A publish can cover the period's dates without any rows for it, for example when the
+        # sources stopped delivering and only the freshness warning fired.
+        period_rows = con.execute(
+            "select count(*) from metric_values "
+            "where grain = ? and period_start = ? and dimension_name = 'total'",
+            [period.grain, period.start],
+        ).fetchone()[0]
     finally:
         con.close()
     if str(quality.gate_status).lower() not in READY_GATE_STATUSES:
         reason = "gate_failed"
     elif quality.data_through < period.end:
         reason = "data_late"
+    elif period_rows == 0:
+        reason = "no_data"
     else:
         reason = None
     log.info(

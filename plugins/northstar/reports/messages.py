@@ -178,6 +178,10 @@ MESSAGES = {
         "held_gate_failed": (
             "最近一次发布（批次 {run_id}，数据截至 {data_through}）未通过数据质量闸门。"
         ),
+        "held_no_data": (
+            "最近一次发布（批次 {run_id}，数据截至 {data_through}）中没有本期的指标数据，"
+            "源系统可能停止了投递。"
+        ),
         "held_follow_up": "数据修复并重新发布后，完整报告会自动补发。本通知不含任何指标数值。",
     },
     "en": {
@@ -312,6 +316,10 @@ MESSAGES = {
         "held_data_late": (
             "The latest publish (run {run_id}) has data through {data_through}, which does not "
             "reach the period's last day, {period_end}."
+        ),
+        "held_no_data": (
+            "The latest publish (run {run_id}, data through {data_through}) has no metric values "
+            "for this period. The source systems may have stopped delivering."
         ),
         "held_gate_failed": (
             "The latest publish (run {run_id}, data through {data_through}) failed the data "

@@ -284,6 +284,16 @@ def _by_day(table: pa.Table, day_of) -> dict[str, list[dict]]:
     return dict(records_by_day)
 
 
+def parse_business_day(text: str) -> dt.date:
+    """Parse a YYYY-MM-DD command-line date, with an error that names the value and the format."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"invalid date {text!r} ({error}); give a calendar day as YYYY-MM-DD, e.g. 2017-12-31"
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     apply_privacy_env()
     parser = argparse.ArgumentParser(
@@ -293,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--until",
         required=True,
-        type=dt.date.fromisoformat,
+        type=parse_business_day,
         help="last business day to replay, inclusive (YYYY-MM-DD)",
     )
     parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
