@@ -11,6 +11,7 @@ rows add up to the totals; departments overlap, as in real data.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -81,6 +82,8 @@ DEPARTMENTS = {
     "PRODUCE": (500, 520),
     "MEAT": (300, 290),
     "DELI <b>&</b> CO": (40, 52),
+    # Households whose department the sources left blank; zh-CN shows it as 未知.
+    "Unknown": (10, 12),
 }
 
 # December targets and the status the contract's rule gives (>= 1.0 on track, >= 0.95 at risk):
@@ -139,10 +142,30 @@ NORTH_QUARTERS = {
 }
 # Q4 targets: 2,050 / 2,000 = 1.025 on track; 4,100 / 4,200 = 0.976 at risk.
 Q4_TARGETS = {"repeat_households": (2000, "on_track"), "active_households": (4200, "at_risk")}
+# December targets of the North region (metric_target_attainment, dimension_name 'region'):
+#   active_households  900 / 900 = 1.0  -> on_track   (100.0%)
+#   repeat_households  450 / 500 = 0.9  -> off_track  (90.0%)
+#   new_households     130 / 125 = 1.04 -> on_track   (104.0%)
+# November: repeat_households 380 / 400 = 0.95 -> at_risk. Other North metrics have no target.
+NORTH_TARGETS = {
+    DEC: {
+        "active_households": (900, "on_track"),
+        "repeat_households": (500, "off_track"),
+        "new_households": (125, "on_track"),
+    },
+    NOV: {"repeat_households": (400, "at_risk")},
+}
+# dim_date starts at the first quarter with published values, so every last-year period the
+# reports compare with (December 2016, Q4 2016, 2016-W52) is covered.
+FIRST_DAY = Q4_2016
+LAST_DAY = MONTH_ENDS[DEC]
 
 RUN_ID = "publish__2018-01-01T02:00:00"
 PUBLISHED_AT = datetime(2018, 1, 1, 2, 30)
 FAILING_WARNING = "expect_column_values_to_not_be_null"
+# dq_results.details of the failing warning: the quality gate stores the expectation's notes
+# as "reason" (northstar.quality.results).
+FAILING_WARNING_REASON = "without member_since a household is neither new nor returning"
 
 SCHEMA = """
 create table metric_values (
@@ -152,6 +175,11 @@ create table metric_values (
 create table metric_attainment (
     metric_id varchar, grain varchar, period_start date, period_key varchar, value double,
     target_value double, attainment double, status varchar);
+create table metric_target_attainment (
+    metric_id varchar, grain varchar, period_start date, period_key varchar,
+    dimension_name varchar, dimension_value varchar, value double, target_value double,
+    attainment double, status varchar);
+create table dim_date (date_day date);
 create table dim_store (store_id bigint, region varchar);
 create table dq_results (
     run_id varchar, checked_at timestamp, suite varchar, expectation varchar,
@@ -166,16 +194,30 @@ def write_published_marts(
     failing_warning: str = FAILING_WARNING,
     data_through: date = MONTH_ENDS[DEC],
     gate_status: str = "passed",
+    first_day: date = FIRST_DAY,
+    day_rows_from: date | None = None,
 ) -> None:
-    """Write the fixture to `path`; the latest publish has `data_through` and `gate_status`."""
+    """Write the fixture to `path`; the latest publish has `data_through` and `gate_status`.
+
+    dim_date spans `first_day` to the end of 2017. With `day_rows_from`, metric_values also gets
+    day-grain north star rows from that day to the end of its month.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
         con.execute(SCHEMA)
         rows = _month_rows() + _dimension_rows() + _week_rows() + _quarter_rows()
+        if day_rows_from is not None:
+            rows += _day_rows(day_rows_from)
         con.executemany("insert into metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         _insert_attainment(con)
+        _insert_region_targets(con)
+        days = (LAST_DAY - first_day).days + 1
+        con.executemany(
+            "insert into dim_date values (?)",
+            [(first_day + timedelta(days=offset),) for offset in range(days)],
+        )
         con.executemany(
             "insert into dim_store values (?, ?)",
             [(int(store), region) for store, (region, _, _) in STORES.items()],
@@ -242,6 +284,15 @@ def _dimension_rows() -> list[tuple]:
     return rows
 
 
+def _day_rows(first: date) -> list[tuple]:
+    month_end = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    rows = []
+    for offset in range((month_end - first).days + 1):
+        day = first + timedelta(days=offset)
+        rows.append(_row("repeat_households", "day", day, day, day.isoformat(), "total", "all", 40))
+    return rows
+
+
 def _week(start: date) -> tuple[date, date, str]:
     year, week, _ = start.isocalendar()
     return start, start + timedelta(days=6), f"{year}-W{week:02d}"
@@ -296,6 +347,27 @@ def _insert_attainment(con) -> None:
         value = QUARTERS[metric_id][1]
         rows.append((metric_id, "quarter", Q4, "2017-Q4", value, target, value / target, status))
     con.executemany("insert into metric_attainment values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # metric_attainment is the total rows of metric_target_attainment.
+    con.executemany(
+        "insert into metric_target_attainment values (?, ?, ?, ?, 'total', 'all', ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def _insert_region_targets(con) -> None:
+    rows = []
+    for month, targets in NORTH_TARGETS.items():
+        index = 1 if month == DEC else 0
+        values = _tree_values(*(parts[index] for parts in REGIONS["North"].values()))
+        for metric_id, (target, status) in targets.items():
+            value = values[metric_id][0]
+            key = f"{month:%Y-%m}"
+            attainment = value / target
+            row = (metric_id, "month", month, key, "region", "North", value, target, attainment)
+            rows.append((*row, status))
+    con.executemany(
+        "insert into metric_target_attainment values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
 
 
 def _insert_quality(con, failing_warning: str, data_through: date, gate_status: str) -> None:
@@ -347,7 +419,11 @@ def _insert_quality(con, failing_warning: str, data_through: date, gate_status: 
             False,
         ),
     ]
-    con.executemany(
-        "insert into dq_results values (?, ?, ?, ?, ?, ?, ?, null, null)",
-        [(run, checked_at, *rest) for run, *rest in rows],
+    failing_details = json.dumps(
+        {"kwargs": {"column": "member_since"}, "reason": FAILING_WARNING_REASON}, sort_keys=True
     )
+    records = []
+    for run, suite, expectation, column, severity, success in rows:
+        details = failing_details if column == "member_since" else None
+        records.append((run, checked_at, suite, expectation, column, severity, success, details))
+    con.executemany("insert into dq_results values (?, ?, ?, ?, ?, ?, ?, null, ?)", records)

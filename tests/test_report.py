@@ -12,10 +12,15 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from published_fixture import DEC, RUN_ID, write_published_marts
+from published_fixture import (
+    DEC,
+    FAILING_WARNING_REASON,
+    RUN_ID,
+    write_published_marts,
+)
 
 from northstar.reports.data import ReportDataError, check_readiness
-from northstar.reports.formatting import format_change, format_value
+from northstar.reports.formatting import format_change, format_percent, format_value
 from northstar.reports.monthly import build_monthly_review, write_monthly_reports
 from northstar.reports.periods import parse_period
 from northstar.reports.review import build_held_notice, build_review
@@ -248,7 +253,10 @@ def test_quality_section(published):
     assert page.by_id["quality-gate"] == (
         "Quality gate: Passed · Expectations: 4 passed, 1 warning, 0 failed"
     )
-    assert page.by_id["failing-warnings"] == "expect_column_values_to_not_be_null (member_since)"
+    # The stored reason first, the technical name after it in brackets.
+    assert page.by_id["failing-warnings"] == (
+        f"{FAILING_WARNING_REASON} (expect_column_values_to_not_be_null · member_since)"
+    )
     assert "expect_column_values_to_be_unique" not in report.html
     assert report.figures["quality"]["run_id"] == RUN_ID
 
@@ -418,8 +426,6 @@ def test_region_scope_numbers(published):
     # North: 450 repeat households in December, 380 in November: +70 (+18.4%).
     assert page.by_id["headline-value"] == "450 households"
     assert page.by_id["headline-change"] == "+70 households (+18.4%)"
-    assert page.by_id["headline-target"] == "—"
-    assert "Targets are set for the company as a whole" in page.by_id["target-note"]
     # Only the region's own stores are broken down.
     assert "Store 101" in page.by_id["why-store"]
     assert "why-region" not in page.by_id
@@ -515,3 +521,175 @@ def test_suspect_rise_flagged(published, monkeypatch):
     )
     assert "Repeat-purchasing households: suspect rise" in page.by_id["actions"]
     assert report.figures["suspects"][0]["top_stores"] == ["101", "102"]
+
+
+def test_region_scope_own_targets(published):
+    report = build_monthly_review(DEC, "en", NORTH)
+    page = parse(report.html)
+
+    # North's own December targets: repeat 450 / 500 = 90.0% off track, active 900 / 900 on
+    # track, new 130 / 125 = 104.0% on track; the other metrics have no North target.
+    assert page.by_id["headline-target"] == "500 households"
+    assert page.by_id["headline-attainment"] == "90.0%"
+    assert page.by_id["headline-status"] == "Off track"
+    assert page.rows["active_households"][2:] == [
+        "900 households",
+        "900 households",
+        "100.0%",
+        "On track",
+    ]
+    assert page.rows["new_households"][4:] == ["104.0%", "On track"]
+    assert page.rows["returning_households"][4:] == ["—", "no target"]
+    assert "company as a whole" not in report.html
+    assert "those set for this report's scope (North region)" in page.by_id["target-note"]
+    assert report.figures["trend"][-2:] == [
+        {"period": "2017-11", "value": 380, "target": 400},
+        {"period": "2017-12", "value": 450, "target": 500},
+    ]
+
+
+def test_region_scope_targets_zh(published):
+    page = parse(build_monthly_review(DEC, "zh-CN", NORTH).html)
+
+    assert page.by_id["headline-target"] == "500 户"
+    assert page.by_id["headline-status"] == "未达成"
+    assert page.rows["campaign_returning_households"][-1] == "未设目标"
+    assert "本报告范围（北区）自身的目标" in page.by_id["target-note"]
+
+
+def test_region_scope_without_targets(published):
+    # The North region has quarterly values but no quarterly targets.
+    report = build_review(parse_period("quarterly", "2017-Q4"), "en", NORTH)
+    page = parse(report.html)
+
+    assert page.by_id["headline-target"] == "—"
+    assert page.by_id["headline-status"] == "no target"
+    assert page.by_id["target-note"] == (
+        "No targets are set for this report's scope (North region) in this period, so it "
+        "compares with earlier periods."
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+@pytest.mark.parametrize(
+    ("current", "previous", "number_format", "unit"),
+    [
+        (1150.0, 1150.0, "integer", "households"),
+        (1149.6, 1150.0, "integer", "households"),
+        (0.46, 0.46004, "percent", "ratio"),
+        (100.0, 100.004, "currency", "USD"),
+        (100.0, 100.004, "decimal", ""),
+    ],
+)
+def test_change_rounding_to_zero_unsigned(current, previous, number_format, unit, language):
+    absolute, relative = format_change(current, previous, number_format, unit, language)
+
+    assert not absolute.startswith(("-", "+")), absolute
+    assert re.search(r"[1-9]", absolute.split(" ")[0]) is None, absolute
+    assert relative == "0.0%"
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_value_rounding_to_zero_unsigned(language):
+    assert format_value(-0.4, "integer", "households", language, signed=True) == format_value(
+        0, "integer", "households", language
+    )
+    assert format_value(-0.001, "currency", "USD", language, signed=True) == format_value(
+        0, "currency", "USD", language
+    )
+    assert format_percent(-0.0004, signed=True) == "0.0%"
+    # Changes that do not round to zero keep their sign.
+    assert format_value(-0.6, "integer", "households", language, signed=True).startswith("-1")
+    assert format_percent(0.0006, signed=True) == "+0.1%"
+
+
+def test_weekly_last_year_not_covered(northstar_home):
+    # Data begins 2017-01-01, so 2016-W52 (Dec 26, 2016 to Jan 1, 2017) has one day of data.
+    write_published_marts(northstar_home.published_path, first_day=date(2017, 1, 1))
+    period = parse_period("weekly", "2017-W52")
+
+    english = build_review(period, "en")
+    chinese = build_review(period, "zh-CN")
+
+    assert english.figures["north_star"]["last_year_value"] is None
+    assert english.figures["north_star"]["yoy_change"] is None
+    assert english.figures["last_year_covered"] is False
+    assert parse(english.html).by_id["headline-yoy"] == (
+        "no comparison, because the published data begins January 1, 2017 and does not fully "
+        "cover last year's period"
+    )
+    assert "vs last year: no comparison, because the published data begins" in english.text
+    assert "去年同期未被已发布数据完整覆盖（数据始于 2017年1月1日）" in chinese.html
+
+
+def test_weekly_last_year_covered(published):
+    # The fixture's dim_date starts 2016-10-01, so 2016-W52 (500) is covered: 560 - 500 = +60.
+    report = build_review(parse_period("weekly", "2017-W52"), "en")
+
+    assert report.figures["last_year_covered"] is True
+    assert parse(report.html).by_id["headline-yoy"] == "+60 households (+12.0%)"
+
+
+def test_day_rows_set_first_day(northstar_home):
+    # Day-grain rows take precedence over dim_date, whose spine can start before the data.
+    write_published_marts(northstar_home.published_path, day_rows_from=date(2017, 12, 20))
+
+    weekly = build_review(parse_period("weekly", "2017-W52"), "en")
+    monthly = build_monthly_review(DEC, "en")
+
+    assert weekly.figures["first_data_day"] == "2017-12-20"
+    assert weekly.figures["north_star"]["last_year_value"] is None
+    assert monthly.figures["north_star"]["last_year_value"] is None
+
+
+def test_weekly_legend_without_target(published):
+    weekly = parse(build_review(parse_period("weekly", "2017-W52"), "en").html)
+    monthly = parse(build_monthly_review(DEC, "en").html)
+    weekly_zh = parse(build_review(parse_period("weekly", "2017-W52"), "zh-CN").html)
+
+    # Weeks have no targets, so no dashed target line is drawn or named.
+    assert weekly.by_id["trend-caption"] == "Solid blue line: Repeat-purchasing households, actual."
+    assert "虚线" not in weekly_zh.by_id["trend-caption"]
+    assert "dashed grey line: target" in monthly.by_id["trend-caption"]
+
+
+def test_publish_time_not_run_id(published):
+    english = build_monthly_review(DEC, "en")
+    chinese = build_monthly_review(DEC, "zh-CN")
+
+    # publish_log: published 2018-01-01 02:30 UTC.
+    assert parse(english.html).by_id["freshness"] == (
+        "Data through December 31, 2017, published January 1, 2018 02:30 UTC."
+    )
+    assert "发布于 2018年1月1日 02:30" in chinese.html
+    for report in (english, chinese):
+        assert RUN_ID not in report.html
+        assert RUN_ID not in report.text
+
+
+def test_held_notice_publish_time(northstar_home):
+    write_published_marts(northstar_home.published_path, gate_status="failed")
+    readiness = check_readiness(parse_period("monthly", "2017-12"))
+
+    notice = build_held_notice(readiness, "en")
+
+    assert "The latest publish (January 1, 2018 02:30 UTC, data through" in notice.text
+    assert RUN_ID not in notice.text + notice.html
+
+
+def test_failing_warning_reason_zh(published):
+    report = build_monthly_review(DEC, "zh-CN")
+
+    assert (
+        f"    - {FAILING_WARNING_REASON} (expect_column_values_to_not_be_null · member_since)"
+        in report.text
+    )
+
+
+def test_unknown_segment_zh(published):
+    chinese = parse(build_monthly_review(DEC, "zh-CN").html)
+    english = parse(build_monthly_review(DEC, "en").html)
+
+    assert "未知" in chinese.by_id["why-department"]
+    assert "Unknown" not in chinese.by_id["why-department"]
+    assert "Unknown" in english.by_id["why-department"]

@@ -204,6 +204,8 @@ def analyse(data: ReviewData, registry: Registry) -> dict:
         "period_end": data.period.end.isoformat(),
         "scope": {"kind": data.scope.kind, "value": data.scope.value, "key": data.scope.key},
         "north_star": _metric_figures(data, north_star.id),
+        "last_year_covered": data.last_year_covered,
+        "first_data_day": data.first_data_day.isoformat() if data.first_data_day else None,
         "trend": [{"period": p.key, "value": p.value, "target": p.target} for p in data.trend],
         "inputs": [
             _metric_figures(data, metric.id)
@@ -222,7 +224,14 @@ def analyse(data: ReviewData, registry: Registry) -> dict:
             "passed": quality.passed,
             "warnings": quality.warnings,
             "failed": quality.failed,
-            "failing_warnings": list(quality.failing_warnings),
+            "failing_warnings": [
+                {
+                    "reason": warning.reason,
+                    "expectation": warning.expectation,
+                    "column": warning.column,
+                }
+                for warning in quality.failing_warnings
+            ],
         },
     }
     log.info(

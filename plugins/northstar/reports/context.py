@@ -107,7 +107,11 @@ def _headline(figures: dict, north_star: MetricDefinition, language: str) -> dic
         previous = text["previous"].format(
             previous=words["previous"], value=cells["previous_value"]
         )
-    if row["last_year_value"] is None:
+    yoy_shown = figures.get("last_year_covered", True)
+    if not yoy_shown:
+        first_day = formatting.format_day(_day(figures["first_data_day"]), language)
+        last_year = text["last_year_not_covered"].format(date=first_day)
+    elif row["last_year_value"] is None:
         last_year = text["no_last_year"]
     else:
         last_year = text["last_year"].format(value=cells["last_year_value"])
@@ -119,6 +123,7 @@ def _headline(figures: dict, north_star: MetricDefinition, language: str) -> dic
         **cells,
         "previous": previous,
         "last_year": last_year,
+        "yoy_shown": yoy_shown,
     }
 
 
@@ -170,8 +175,7 @@ def _quality(figures: dict, language: str) -> dict:
     text = MESSAGES[language]
     quality = figures["quality"]
     gate_key = GATE_STATUS_KEYS.get(str(quality["gate_status"]).lower())
-    published_at = datetime.fromisoformat(quality["published_at"])
-    published = f"{formatting.format_day(published_at.date(), language)} {published_at:%H:%M}"
+    published = _published(figures, language)
     data_through = formatting.format_day(_day(quality["data_through"]), language)
     return {
         "run_id": quality["run_id"],
@@ -183,11 +187,25 @@ def _quality(figures: dict, language: str) -> dict:
             failed=quality["failed"],
             warning_word=text["warning_one" if quality["warnings"] == 1 else "warning_other"],
         ),
-        "failing_warnings": quality["failing_warnings"],
-        "freshness": text["freshness"].format(
-            date=data_through, published=published, run_id=quality["run_id"]
-        ),
+        "failing_warnings": [_failing_warning(warning) for warning in quality["failing_warnings"]],
+        "freshness": text["freshness"].format(date=data_through, published=published),
     }
+
+
+def _failing_warning(warning: dict) -> dict:
+    """Pair the stored reason with the expectation's technical name, which is shown smaller."""
+    expectation, column = warning["expectation"], warning["column"]
+    if warning["reason"]:
+        technical = f"{expectation} · {column}" if column else expectation
+    else:
+        technical = f"{expectation} ({column})" if column else expectation
+    return {"reason": warning["reason"], "technical_name": technical}
+
+
+def _published(figures: dict, language: str) -> str:
+    """Format the publish time (UTC) that readers see in place of the publish run id."""
+    published_at = datetime.fromisoformat(figures["quality"]["published_at"])
+    return formatting.format_timestamp(published_at, language)
 
 
 def _day(iso: str) -> date:
@@ -216,10 +234,13 @@ def _stamps(figures: dict, period: Period, scope: Scope, names: dict, language: 
     text = MESSAGES[language]
     data_through = formatting.format_day(_day(figures["quality"]["data_through"]), language)
     target_note = None
-    if scope.kind != "all":
-        target_note = text["target_note_scope"].format(scope=names["scope_label"])
-    elif period.cadence == "weekly":
+    if period.cadence == "weekly":
         target_note = text["target_note_weekly"]
+    elif scope.kind != "all":
+        rows = [figures["north_star"], *figures["inputs"]]
+        has_targets = any(row["target"] is not None for row in rows)
+        key = "target_note_scope" if has_targets else "target_note_scope_none"
+        target_note = text[key].format(scope=names["scope_label"])
     partial = _day(figures["quality"]["data_through"]) < period.end
     return {
         "data_through": text["data_through"].format(date=data_through),
@@ -269,12 +290,17 @@ def build_context(
         "trend_title": text["trend_title"].format(
             count=len(figures["trend"]), unit=words["trend_unit"]
         ),
-        "trend_caption": text["trend_caption"].format(label=headline["label"]),
+        # The dashed target line is drawn only where a period of the trend has a target.
+        "trend_caption": text[
+            "trend_caption"
+            if any(point["target"] is not None for point in figures["trend"])
+            else "trend_caption_no_target"
+        ].format(label=headline["label"]),
         "inputs": _input_rows(figures, registry, language),
         "status_rule": _status_rule(text),
         **explain(figures, registry, language),
         "quality": _quality(figures, language),
         "footer": text["footer"].format(
-            run_id=figures["quality"]["run_id"], definitions=definitions
+            published=_published(figures, language), definitions=definitions
         ),
     }

@@ -6,6 +6,7 @@ past period shows the same numbers as long as the published history is unchanged
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -50,6 +51,15 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class FailingWarning:
+    """A warning-level expectation that failed: the stored reason and the technical name."""
+
+    reason: str | None
+    expectation: str
+    column: str | None
+
+
+@dataclass(frozen=True)
 class QualitySummary:
     """The latest publish: when, through which day, and what the quality gate found."""
 
@@ -60,7 +70,7 @@ class QualitySummary:
     passed: int
     warnings: int
     failed: int
-    failing_warnings: tuple[str, ...]
+    failing_warnings: tuple[FailingWarning, ...]
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,10 @@ class ReviewData:
     segments: dict[tuple[str, str], dict[str, tuple[MetricValue | None, MetricValue | None]]]
     quality: QualitySummary
     store_regions: dict[str, str] = field(default_factory=dict)
+    # False when the same period last year starts before the first day of published data, so
+    # `last_year` is left empty rather than compared with a partial period.
+    last_year_covered: bool = True
+    first_data_day: date | None = None
 
 
 def _connect_published():
@@ -149,11 +163,13 @@ def load_review_data(period: Period, scope: Scope, north_star_id: str) -> Review
         quality = _load_quality(con, path)
         span = max(TREND_PERIODS[period.cadence], HISTORY_PERIODS[period.cadence] + 1)
         first = period.shift(-(span + PERIODS_PER_YEAR[period.cadence]))
-        totals = _load_totals(con, period, scope, first)
+        tables = _table_names(con)
+        totals = _load_totals(con, period, scope, first, tables)
         if (north_star_id, period.start) not in totals:
             raise ReportDataError(_missing_period_message(con, period, scope, north_star_id))
         segments = _load_segments(con, period, scope)
-        store_regions = _load_store_regions(con)
+        store_regions = _load_store_regions(con, tables)
+        first_data_day = _first_data_day(con, tables)
     finally:
         con.close()
 
@@ -171,24 +187,31 @@ def load_review_data(period: Period, scope: Scope, north_star_id: str) -> Review
         TrendPoint(p.start, p.key, *_value_target(totals.get((north_star_id, p.start))))
         for p in periods[-TREND_PERIODS[period.cadence] :]
     ]
+    last_year_period = period.same_period_last_year()
+    last_year_covered = first_data_day is None or last_year_period.start >= first_data_day
     log.info(
-        "Loaded review data for period %s scope %s from publish run %s: %d metrics",
+        "Loaded review data for period %s scope %s from publish run %s: %d metrics, "
+        "same period last year %s %s",
         period.key,
         scope.key,
         quality.run_id,
         len(at(period)),
+        last_year_period.key,
+        "covered" if last_year_covered else f"not covered (data begins {first_data_day})",
     )
     return ReviewData(
         period=period,
         scope=scope,
         current=at(period),
         previous=at(period.previous()),
-        last_year=at(period.same_period_last_year()),
+        last_year=at(last_year_period) if last_year_covered else {},
         trend=trend,
         history=history,
         segments=segments,
         quality=quality,
         store_regions=store_regions,
+        last_year_covered=last_year_covered,
+        first_data_day=first_data_day,
     )
 
 
@@ -196,20 +219,48 @@ def _value_target(row: MetricValue | None) -> tuple[float | None, float | None]:
     return (row.value, row.target) if row else (None, None)
 
 
-def _load_totals(con, period: Period, scope: Scope, first: Period) -> dict:
-    # Targets exist for the company total only, so a region or department has none.
-    rows = con.execute(
+def _load_totals(con, period: Period, scope: Scope, first: Period, tables: set[str]) -> dict:
+    """Read the scope's values with the scope's own targets, where planners set any."""
+    if scope.kind == "all":
+        targets = "metric_attainment"
+    elif "metric_target_attainment" in tables:
+        # One row per metric, grain, period and dimension value that has a target.
+        targets = """(
+            select * from metric_target_attainment
+            where dimension_name = ? and dimension_value = ?
+        )"""
+    else:
+        targets = None
+    if targets is None:
+        # A published file without metric_target_attainment has no targets below the total.
+        target_columns = "null, null, null"
+        join = ""
+        parameters = []
+    else:
+        target_columns = "a.target_value, a.attainment, a.status"
+        join = f"""
+        left join {targets} as a
+            on a.metric_id = v.metric_id and a.grain = v.grain
+            and a.period_start = v.period_start
         """
-        select v.metric_id, v.period_start, v.value, a.target_value, a.attainment, a.status,
+        parameters = [] if scope.kind == "all" else [scope.dimension_name, scope.dimension_value]
+    rows = con.execute(
+        f"""
+        select v.metric_id, v.period_start, v.value, {target_columns},
             v.numerator, v.denominator
         from metric_values as v
-        left join metric_attainment as a
-            on v.dimension_name = 'total' and a.metric_id = v.metric_id
-            and a.grain = v.grain and a.period_start = v.period_start
+        {join}
         where v.grain = ? and v.dimension_name = ? and v.dimension_value = ?
             and v.period_start between ? and ?
         """,
-        [period.grain, scope.dimension_name, scope.dimension_value, first.start, period.start],
+        [
+            *parameters,
+            period.grain,
+            scope.dimension_name,
+            scope.dimension_value,
+            first.start,
+            period.start,
+        ],
     ).fetchall()
     return {(row[0], row[1]): MetricValue(row[0], *row[2:]) for row in rows}
 
@@ -246,12 +297,29 @@ def _load_segments(con, period: Period, scope: Scope) -> dict:
     return {key: {s: tuple(pair) for s, pair in value.items()} for key, value in segments.items()}
 
 
-def _load_store_regions(con) -> dict[str, str]:
-    tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+def _table_names(con) -> set[str]:
+    return {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+
+
+def _load_store_regions(con, tables: set[str]) -> dict[str, str]:
     if "dim_store" not in tables:
         return {}
     rows = con.execute("select cast(store_id as varchar), region from dim_store").fetchall()
     return dict(rows)
+
+
+def _first_data_day(con, tables: set[str]) -> date | None:
+    """Return the first day of published data, or None when the file does not record it.
+
+    Day-grain metric rows give it exactly. dim_date is the fallback: its spine starts at the
+    quarter of the first sale, so it can start a little before the data.
+    """
+    (first,) = con.execute(
+        "select min(period_start) from metric_values where grain = 'day'"
+    ).fetchone()
+    if first is None and "dim_date" in tables:
+        (first,) = con.execute("select min(date_day) from dim_date").fetchone()
+    return first
 
 
 def _load_quality(con, path: Path) -> QualitySummary:
@@ -271,7 +339,7 @@ def _load_quality(con, path: Path) -> QualitySummary:
     run_id, published_at, data_through, gate_status = latest
     rows = con.execute(
         """
-        select suite, expectation, column_name, severity, success
+        select suite, expectation, column_name, severity, success, details
         from dq_results
         where run_id = ?
         order by suite, expectation, column_name
@@ -281,8 +349,12 @@ def _load_quality(con, path: Path) -> QualitySummary:
     passed = sum(1 for row in rows if row[4])
     failed = sum(1 for row in rows if not row[4] and row[3] != "warning")
     failing_warnings = tuple(
-        f"{expectation} ({column})" if column else expectation
-        for _, expectation, column, severity, success in rows
+        FailingWarning(
+            reason=_expectation_reason(details),
+            expectation=expectation,
+            column=column,
+        )
+        for _, expectation, column, severity, success, details in rows
         if not success and severity == "warning"
     )
     return QualitySummary(
@@ -295,6 +367,24 @@ def _load_quality(con, path: Path) -> QualitySummary:
         failed=failed,
         failing_warnings=failing_warnings,
     )
+
+
+def _expectation_reason(details: str | None) -> str | None:
+    """Return the one-line reason of an expectation from dq_results.details.
+
+    The quality gate stores details as JSON whose "reason" is the expectation's notes. Details
+    that are not JSON are taken as the reason when they are a single line.
+    """
+    if not details or not details.strip():
+        return None
+    try:
+        parsed = json.loads(details)
+    except ValueError:
+        text = details.strip()
+        return text if "\n" not in text else None
+    if isinstance(parsed, dict) and isinstance(parsed.get("reason"), str):
+        return parsed["reason"].strip() or None
+    return None
 
 
 def _missing_period_message(con, period: Period, scope: Scope, north_star_id: str) -> str:

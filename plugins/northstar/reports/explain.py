@@ -5,7 +5,12 @@ from __future__ import annotations
 from northstar.metrics.registry import Registry
 from northstar.reports import anomalies, formatting
 from northstar.reports.analysis import STATUS_NEEDING_ACTION
-from northstar.reports.messages import CADENCE_WORDS, MESSAGES, REGION_NAMES_ZH
+from northstar.reports.messages import (
+    CADENCE_WORDS,
+    MESSAGES,
+    REGION_NAMES_ZH,
+    SEGMENT_NAMES_ZH,
+)
 
 # Contributions smaller than this share of the north star change are not named as drivers.
 DRIVER_MIN_SHARE = 0.05
@@ -30,9 +35,16 @@ def _segment_name(dimension: str, segment: str, language: str) -> str:
     text = MESSAGES[language]
     if dimension == "store":
         return text["store_name"].format(store=segment)
-    if dimension == "region" and language == "zh-CN":
-        return REGION_NAMES_ZH.get(segment, segment)
+    if language == "zh-CN":
+        if dimension == "region" and segment in REGION_NAMES_ZH:
+            return REGION_NAMES_ZH[segment]
+        return SEGMENT_NAMES_ZH.get(segment, segment)
     return segment
+
+
+def _direction(signed_change: str) -> str:
+    """Return up, down or flat from a formatted change, which is unsigned when it rounds to 0."""
+    return {"+": "up", "-": "down"}.get(signed_change[:1], "flat")
 
 
 def _why_inputs(figures: dict, registry: Registry, language: str) -> list[dict]:
@@ -99,11 +111,7 @@ def _why_dimensions(figures: dict, registry: Registry, language: str) -> list[di
                         "previous": value(row["previous"]),
                         "current": value(row["current"]),
                         "change": value(row["change"], signed=True),
-                        "direction": "up"
-                        if row["change"] > 0
-                        else "down"
-                        if row["change"] < 0
-                        else "flat",
+                        "direction": _direction(value(row["change"], signed=True)),
                     }
                     for row in entry["rows"]
                 ],
@@ -126,18 +134,19 @@ def _summary(figures: dict, registry: Registry, language: str, breakdowns: list[
 
     label = north_star.label(language)
     sentences = []
-    if row["change"] is not None and row["change"] != 0:
+    change = value(row["change"], signed=True)
+    if row["change"] is not None and _direction(change) != "flat":
         sentences.append(
             text["summary_change"].format(
                 label=label,
                 this=words["this"],
                 value=value(row["value"]),
                 vs_previous=words["vs_previous"],
-                change=value(row["change"], signed=True),
+                change=change,
                 change_ratio=formatting.format_percent(row["change_ratio"], signed=True),
             )
         )
-    elif row["change"] == 0:
+    elif row["change"] is not None:
         sentences.append(text["summary_flat"].format(label=label, previous=words["previous"]))
     if row["target"] is not None:
         sentences.append(

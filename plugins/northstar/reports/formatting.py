@@ -7,7 +7,7 @@ manager reads 1,234 户 or 1,234 households and 12.3% in either report.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from northstar.reports.periods import Period
 
@@ -71,6 +71,11 @@ def format_day(day: date, language: str) -> str:
     return f"{EN_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
+def format_timestamp(moment: datetime, language: str) -> str:
+    """Format a date and time as 2018年1月1日 02:30 or January 1, 2018 02:30."""
+    return f"{format_day(moment.date(), language)} {moment:%H:%M}"
+
+
 def format_percent(
     ratio: float | None, signed: bool = False, decimals: int = PERCENT_DECIMALS
 ) -> str:
@@ -78,7 +83,7 @@ def format_percent(
     if _is_missing(ratio):
         return MISSING
     sign = "+" if signed else ""
-    return f"{ratio * 100:{sign},.{decimals}f}%"
+    return _unsigned_zero(f"{ratio * 100:{sign},.{decimals}f}%")
 
 
 def format_number(value: float | None, number_format: str, signed: bool = False) -> str:
@@ -89,9 +94,9 @@ def format_number(value: float | None, number_format: str, signed: bool = False)
         return format_percent(value, signed=signed)
     sign = "+" if signed else ""
     if number_format == "integer":
-        return f"{round(value):{sign},d}"
+        return _unsigned_zero(f"{round(value):{sign},d}")
     if number_format in ("decimal", "currency"):
-        return f"{value:{sign},.{DECIMAL_PLACES}f}"
+        return _unsigned_zero(f"{value:{sign},.{DECIMAL_PLACES}f}")
     raise ValueError(
         f"Unknown number format {number_format!r}; use integer, decimal, percent or currency."
     )
@@ -122,7 +127,8 @@ def format_change(
     absolute = format_value(current - previous, number_format, unit, language, signed=True)
     if number_format == "percent":
         points = (current - previous) * 100
-        absolute = f"{points:+.{PERCENT_DECIMALS}f} {PERCENT_POINT_WORDS[language]}"
+        number = _unsigned_zero(f"{points:+.{PERCENT_DECIMALS}f}")
+        absolute = f"{number} {PERCENT_POINT_WORDS[language]}"
     relative = MISSING if previous == 0 else format_percent((current - previous) / previous, True)
     return absolute, relative
 
@@ -162,5 +168,10 @@ def format_contribution(value: float | None, number_format: str, unit: str, lang
 
 
 def _unsigned_zero(number: str) -> str:
-    """Drop the sign of a number that rounds to zero: +0.0 and -0.00 read as 0.0 and 0.00."""
-    return number[1:] if number[0] in "+-" and not number.strip("+-0.,") else number
+    """Drop the sign of a number that rounds to zero: +0, -0.0% and -0.00 read as 0, 0.0% and 0.00.
+
+    A change too small to show is neither a rise nor a fall, in either language.
+    """
+    if number[:1] in ("+", "-") and not any(digit in number for digit in "123456789"):
+        return number[1:]
+    return number

@@ -57,6 +57,9 @@ CADENCE_WORDS = {
 
 # Region names of dim_store shown in Chinese; other names are shown as written.
 REGION_NAMES_ZH = {"North": "北区", "South": "南区", "East": "东区", "West": "西区"}
+# Segment values of any dimension shown in Chinese, e.g. the income band or department the
+# sources left blank; other values are shown as written.
+SEGMENT_NAMES_ZH = {"Unknown": "未知"}
 
 MESSAGES = {
     "zh-CN": {
@@ -79,9 +82,13 @@ MESSAGES = {
         "no_previous": "{previous}无已发布数据",
         "last_year": "去年同期 {value}",
         "no_last_year": "去年同期无数据",
+        "last_year_not_covered": "去年同期未被已发布数据完整覆盖（数据始于 {date}），不作比较",
         "no_target": "未设目标",
-        "target_note_weekly": "目标按月和季度设定，周报与上周和去年同期比较。",
-        "target_note_scope": "目标只为全公司设定，本报告的范围（{scope}）与上期和去年同期比较。",
+        "target_note_weekly": "目标按月和季度设定，因此周报不显示目标。",
+        "target_note_scope": (
+            "目标与达成率为本报告范围（{scope}）自身的目标；未设目标的指标标为“未设目标”。"
+        ),
+        "target_note_scope_none": "本报告范围（{scope}）本期未设目标，与上期和去年同期比较。",
         "summary_title": "结论",
         "summary_change": "{label}{this}为 {value}，{vs_previous} {change}（{change_ratio}）。",
         "summary_target": "目标 {target}，达成率 {attainment}，状态为“{status}”。",
@@ -93,6 +100,7 @@ MESSAGES = {
         "summary_flat": "{label}与{previous}持平。",
         "trend_title": "近 {count} {unit}趋势",
         "trend_caption": "蓝色实线：{label}实际值；灰色虚线：目标。",
+        "trend_caption_no_target": "蓝色实线：{label}实际值。",
         "inputs_title": "指标树",
         "other_metrics": "其他跟踪指标（不在指标树内）",
         "metric": "指标",
@@ -157,10 +165,10 @@ MESSAGES = {
         "warning_other": "",
         "failing_warnings": "未通过的警告级校验：",
         "data_through": "数据截至 {date}",
-        "freshness": "数据截至 {date}，发布于 {published}（UTC），发布批次 {run_id}。",
+        "freshness": "数据截至 {date}，发布于 {published}（UTC）。",
         "partial_period": "本期数据尚不完整：数据截至 {date}。",
         "footer": (
-            "本报告由 North Star Warehouse 根据已发布的指标数据自动生成（发布批次 {run_id}，"
+            "本报告由 North Star Warehouse 根据已发布的指标数据自动生成（发布于 {published} UTC，"
             "指标定义版本 {definitions}）。"
         ),
         "on_track": "达成",
@@ -172,14 +180,14 @@ MESSAGES = {
         "held_title": "本期报告暂缓发送",
         "held_not_published": "尚无已发布的指标数据。",
         "held_data_late": (
-            "最近一次发布（批次 {run_id}）的数据只到 {data_through}，"
+            "最近一次发布（{published} UTC）的数据只到 {data_through}，"
             "尚未覆盖本期最后一天 {period_end}。"
         ),
         "held_gate_failed": (
-            "最近一次发布（批次 {run_id}，数据截至 {data_through}）未通过数据质量闸门。"
+            "最近一次发布（{published} UTC，数据截至 {data_through}）未通过数据质量闸门。"
         ),
         "held_no_data": (
-            "最近一次发布（批次 {run_id}，数据截至 {data_through}）中没有本期的指标数据，"
+            "最近一次发布（{published} UTC，数据截至 {data_through}）中没有本期的指标数据，"
             "源系统可能停止了投递。"
         ),
         "held_follow_up": "数据修复并重新发布后，完整报告会自动补发。本通知不含任何指标数值。",
@@ -204,14 +212,21 @@ MESSAGES = {
         "no_previous": "no published data for the {previous}",
         "last_year": "last year {value}",
         "no_last_year": "no data for last year",
+        "last_year_not_covered": (
+            "no comparison, because the published data begins {date} and does not fully "
+            "cover last year's period"
+        ),
         "no_target": "no target",
         "target_note_weekly": (
-            "Targets are set per month and quarter, so this week is compared with the previous "
-            "week and the same week last year."
+            "Targets are set per month and quarter, so a weekly review shows no target."
         ),
         "target_note_scope": (
-            "Targets are set for the company as a whole, so this report ({scope}) compares with "
-            "earlier periods."
+            "Targets and attainment are those set for this report's scope ({scope}); metrics "
+            "without one show “no target”."
+        ),
+        "target_note_scope_none": (
+            "No targets are set for this report's scope ({scope}) in this period, so it "
+            "compares with earlier periods."
         ),
         "summary_title": "In short",
         "summary_change": "{label}: {value}, {change} ({change_ratio}) {vs_previous}.",
@@ -224,6 +239,7 @@ MESSAGES = {
         "summary_flat": "{label}: unchanged from the {previous}.",
         "trend_title": "Last {count} {unit}",
         "trend_caption": "Solid blue line: {label}, actual; dashed grey line: target.",
+        "trend_caption_no_target": "Solid blue line: {label}, actual.",
         "inputs_title": "Metric tree",
         "other_metrics": "Other tracked metrics (outside the metric tree)",
         "metric": "Metric",
@@ -299,11 +315,11 @@ MESSAGES = {
         "warning_other": "warnings",
         "failing_warnings": "Warnings not met:",
         "data_through": "Data through {date}",
-        "freshness": "Data through {date}, published {published} UTC, publish run {run_id}.",
+        "freshness": "Data through {date}, published {published} UTC.",
         "partial_period": "This period is not complete yet: data through {date}.",
         "footer": (
             "Generated by North Star Warehouse from the published metric marts "
-            "(publish run {run_id}, metric definitions {definitions})."
+            "(published {published} UTC, metric definitions {definitions})."
         ),
         "on_track": "On track",
         "at_risk": "At risk",
@@ -314,16 +330,16 @@ MESSAGES = {
         "held_title": "This report is held",
         "held_not_published": "No metric data has been published yet.",
         "held_data_late": (
-            "The latest publish (run {run_id}) has data through {data_through}, which does not "
-            "reach the period's last day, {period_end}."
+            "The latest publish ({published} UTC) has data through {data_through}, which does "
+            "not reach the period's last day, {period_end}."
         ),
         "held_no_data": (
-            "The latest publish (run {run_id}, data through {data_through}) has no metric values "
-            "for this period. The source systems may have stopped delivering."
+            "The latest publish ({published} UTC, data through {data_through}) has no metric "
+            "values for this period. The source systems may have stopped delivering."
         ),
         "held_gate_failed": (
-            "The latest publish (run {run_id}, data through {data_through}) failed the data "
-            "quality gate."
+            "The latest publish ({published} UTC, data through {data_through}) failed the "
+            "data quality gate."
         ),
         "held_follow_up": (
             "The full report follows automatically once the data is fixed and published again. "

@@ -186,6 +186,7 @@ def build_held_notice(readiness, language: str, scope: Scope = SCOPE_ALL) -> Rep
     quality = readiness.quality
     stamp = {
         "run_id": quality.run_id if quality else "",
+        "published": formatting.format_timestamp(quality.published_at, language) if quality else "",
         "data_through": formatting.format_day(quality.data_through, language) if quality else "",
         "period_end": formatting.format_day(period.end, language),
     }
