@@ -6,10 +6,10 @@ models (staging, conformed dimensions and facts, metric marts) with their tests.
 metric store with MetricFlow, validate raw and marts with the Great Expectations gate, and
 publish the marts atomically to `var/published/marts.duckdb`.
 
-Extraction reads each source in parallel into landing files; only the load step, dbt, the gate
-and publishing touch the DuckDB warehouse, and they share the one-slot `northstar_warehouse` pool
-because DuckDB admits one writer process per file. A failed critical expectation stops the run
-before publishing, so BI tools keep reading the last published version.
+Extraction reads each source in parallel into landing files. Only the loads, dbt, the consistency
+check, the gate and publishing open the DuckDB warehouse. They share the one-slot
+`northstar_warehouse` pool because DuckDB admits one writer process per file. A failed critical
+expectation stops the run before publishing, so BI tools keep reading the last published version.
 """
 
 from __future__ import annotations

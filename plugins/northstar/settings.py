@@ -13,7 +13,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Airflow ids. The pool has one slot because DuckDB admits one writer process per file, and it
-# refuses readers from other processes while a writer holds the file.
+# rejects readers from other processes while a writer has the file open.
 WAREHOUSE_POOL = "northstar_warehouse"
 SMTP_CONN_ID = "northstar_smtp"
 

@@ -51,7 +51,7 @@ def sources_setting() -> str:
 
 
 def get_connection(conn_id: str) -> Any:
-    """Return the Airflow connection `conn_id`, or raise an error that says how to define it."""
+    """Return the Airflow connection `conn_id`, or raise an error that explains how to define it."""
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowNotFoundException
 

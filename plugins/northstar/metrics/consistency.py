@@ -78,7 +78,7 @@ def _duckdb_sql_client(connection: Any) -> Any:
 
 
 def _semantic_model_entity(semantic_manifest: Any) -> str:
-    """The primary entity of the semantic model that holds the grain and cut dimensions."""
+    """Return the primary entity of the semantic model that contains the grain and cut columns."""
     for model in semantic_manifest.semantic_models:
         names = {dimension.name for dimension in model.dimensions}
         if set(_GROUP_BY_DIMENSIONS) <= names:

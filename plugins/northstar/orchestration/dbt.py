@@ -58,8 +58,8 @@ def dbt_task_group_kwargs() -> dict:
             # `dbt build` per node runs each model with its tests, so a failed test stops its
             # downstream models before the quality gate even starts.
             test_behavior=TestBehavior.BUILD,
-            # A test over two models (relationships) runs once both exist, as a task of its own;
-            # otherwise building the first model would run it against a missing table.
+            # A test over two models (relationships) runs as a task of its own once both exist.
+            # Otherwise building the first model would run it against a missing table.
             should_detach_multiple_parents_tests=True,
         ),
         "operator_args": {"pool": WAREHOUSE_POOL},

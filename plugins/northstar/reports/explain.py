@@ -123,7 +123,7 @@ def _why_dimensions(figures: dict, registry: Registry, language: str) -> list[di
 
 
 def _summary(figures: dict, registry: Registry, language: str, breakdowns: list[dict]) -> list[str]:
-    """Write the two-minute answer: where the north star is, how it moved, and what drove it."""
+    """Write the two-minute summary: where the north star is, how it moved, and what drove it."""
     text = MESSAGES[language]
     words = CADENCE_WORDS[language][figures["cadence"]]
     north_star = registry.north_star
